@@ -1,0 +1,39 @@
+package dev.jrwkv.format;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Opens a model file of any supported format, chosen by its first bytes (never by its extension).
+ *
+ * <pre>{@code
+ * try (TensorStore store = ModelFiles.open(Path.of("RWKV-x070-World-0.1B.pth"))) { ... }
+ * }</pre>
+ */
+public final class ModelFiles {
+    private ModelFiles() {
+    }
+
+    /** The tensors of {@code path}; a {@link ModelFormatException} when it is not a model file we can read. */
+    public static TensorStore open(Path path) {
+        if (!Files.isRegularFile(path)) throw new ModelFormatException(path, "no such file");
+        byte[] head = new byte[16];
+        int n;
+        try (InputStream in = Files.newInputStream(path)) {
+            n = in.readNBytes(head, 0, head.length);
+        } catch (IOException e) {
+            throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
+        }
+        if (n >= 4 && head[0] == 'f' && head[1] == 'm' && head[2] == 'g' && head[3] == 'g') return RwkvCppFile.open(path);
+        throw new ModelFormatException(path, "unknown model format (first bytes " + hex(head, n)
+                + "); supported: rwkv.cpp .bin, PyTorch .pth, .safetensors");
+    }
+
+    private static String hex(byte[] b, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(n, 8); i++) sb.append(String.format("%02x", b[i] & 0xFF));
+        return sb.toString();
+    }
+}

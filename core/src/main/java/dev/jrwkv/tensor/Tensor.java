@@ -1,0 +1,159 @@
+package dev.jrwkv.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * A named, typed, shaped view over bytes (usually a memory-mapped file). Shapes are in PyTorch
+ * order: the last axis is the row (contiguous); a 2-D {@code [out, in]} tensor is a matrix whose
+ * row {@code o} holds the weights of output {@code o}. Quantized blocks run along rows.
+ *
+ * <pre>{@code
+ * Tensor t = Tensor.ofFloats("x", new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+ * float[] row = new float[3];
+ * t.dequantizeRow(1, row); // {4, 5, 6}
+ * }</pre>
+ */
+public final class Tensor {
+    private final String name;
+    private final DType type;
+    private final long[] shape;
+    private final MemorySegment data;
+    private final long numel;
+
+    public Tensor(String name, DType type, long[] shape, MemorySegment data) {
+        this.name = name;
+        this.type = type;
+        this.shape = shape.clone();
+        this.data = data;
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) throw new IllegalArgumentException(name + ": negative dimension " + Arrays.toString(shape));
+            n = Math.multiplyExact(n, d);
+        }
+        this.numel = n;
+        long need = type.byteSize(n);
+        if (need < 0 || (shape.length > 0 && shape[shape.length - 1] % type.blockSize() != 0)) {
+            throw new IllegalArgumentException(name + ": rows of " + type + " must be a multiple of " + type.blockSize()
+                    + ", shape " + Arrays.toString(shape));
+        }
+        if (data.byteSize() != need) {
+            throw new IllegalArgumentException(name + ": " + need + " bytes expected for " + type + " "
+                    + Arrays.toString(shape) + ", got " + data.byteSize());
+        }
+    }
+
+    /** An F32 tensor holding a copy of {@code values} (off-heap, little endian). */
+    public static Tensor ofFloats(String name, float[] values, long... shape) {
+        MemorySegment seg = Arena.ofAuto().allocate(4L * values.length, 64);
+        for (int i = 0; i < values.length; i++) seg.setAtIndex(LittleEndian.FLOAT, i, values[i]);
+        return new Tensor(name, DType.F32, shape, seg);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public DType type() {
+        return type;
+    }
+
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public long dim(int axis) {
+        return shape[axis < 0 ? shape.length + axis : axis];
+    }
+
+    public long numel() {
+        return numel;
+    }
+
+    public MemorySegment data() {
+        return data;
+    }
+
+    /** Elements in one row (the last axis; 1 for a scalar). */
+    public long cols() {
+        return shape.length == 0 ? 1 : shape[shape.length - 1];
+    }
+
+    /** Number of rows: all axes but the last, multiplied. */
+    public long rows() {
+        return cols() == 0 ? 0 : numel / cols();
+    }
+
+    /** Same bytes, another shape with the same element count (e.g. a squeeze). */
+    public Tensor reshape(long... newShape) {
+        return new Tensor(name, type, newShape, data);
+    }
+
+    /** Rows {@code [from, from + count)} along the first axis of the tensor, as a tensor of their own. */
+    public Tensor slice(long from, long count) {
+        long per = numel / shape[0];
+        long bytes = type.byteSize(per);
+        long[] s = shape.clone();
+        s[0] = count;
+        return new Tensor(name + "[" + from + ":" + (from + count) + "]", type, s, data.asSlice(from * bytes, count * bytes));
+    }
+
+    /** Decodes row {@code row} (of {@link #cols()} elements) into {@code out[0 .. cols)}. */
+    public void dequantizeRow(long row, float[] out) {
+        dequantize(row * cols(), (int) cols(), out, 0);
+    }
+
+    /** Decodes {@code count} elements starting at flat index {@code first} (block-aligned for quantized types). */
+    public void dequantize(long first, int count, float[] out, int outOffset) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(data, LittleEndian.FLOAT, first * 4, out, outOffset, count);
+            case F16 -> {
+                for (int i = 0; i < count; i++) {
+                    out[outOffset + i] = Float.float16ToFloat(data.get(LittleEndian.SHORT, (first + i) * 2));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < count; i++) {
+                    out[outOffset + i] = Float.intBitsToFloat(data.get(LittleEndian.SHORT, (first + i) * 2) << 16);
+                }
+            }
+            default -> {
+                int bs = type.blockSize();
+                if (first % bs != 0 || count % bs != 0) {
+                    throw new IllegalArgumentException(name + ": " + type + " reads must be block aligned");
+                }
+                long block = first / bs;
+                for (int b = 0; b < count / bs; b++) {
+                    long off = (block + b) * type.blockBytes();
+                    int o = outOffset + b * bs;
+                    switch (type) {
+                        case Q4_0 -> Q4_0Block.dequantize(data, off, out, o);
+                        case Q4_1 -> Q4_1Block.dequantize(data, off, out, o);
+                        case Q5_0 -> Q5_0Block.dequantize(data, off, out, o);
+                        case Q5_1 -> Q5_1Block.dequantize(data, off, out, o);
+                        case Q8_0 -> Q8_0Block.dequantize(data, off, out, o);
+                        default -> throw new IllegalStateException(type.toString());
+                    }
+                }
+            }
+        }
+    }
+
+    /** The whole tensor as float32 (for the small tensors: vectors, mixes, LoRA factors). */
+    public float[] toFloats() {
+        if (numel > Integer.MAX_VALUE - 8) throw new IllegalStateException(name + " is too large to copy");
+        float[] out = new float[(int) numel];
+        dequantize(0, (int) numel, out, 0);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + type + " " + Arrays.toString(shape);
+    }
+}
