@@ -1,0 +1,74 @@
+package dev.jrwkv.model;
+
+import dev.jrwkv.format.ModelFiles;
+import dev.jrwkv.format.TensorStore;
+import dev.jrwkv.tensor.Backend;
+import dev.jrwkv.tensor.ScalarBackend;
+
+import java.nio.file.Path;
+
+/**
+ * An RWKV model: feed tokens into a {@link State}, get logits. The state is the whole memory of the
+ * context; it has a fixed size whatever the context length.
+ *
+ * <pre>{@code
+ * try (Model model = Model.load(Path.of("tiny-rwkv-7v0-834K-FP32.bin"))) {
+ *     State state = model.newState();
+ *     float[] logits = model.forward(new int[] {'"', 'i', 'n'}, state);
+ * }
+ * }</pre>
+ */
+public interface Model extends AutoCloseable {
+
+    /** Loads any supported file with the reference kernels. */
+    static Model load(Path path) {
+        return load(path, new ScalarBackend());
+    }
+
+    /** Loads any supported file; the version and sizes are detected from the tensors. */
+    static Model load(Path path, Backend backend) {
+        TensorStore store = ModelFiles.open(path);
+        try {
+            ModelConfig config = ModelConfig.detect(store);
+            return switch (config.version()) {
+                case V4 -> new Rwkv4(config, store, backend);
+                case V5_0, V5_1, V5_2 -> new Rwkv5(config, store, backend);
+                case V6 -> new Rwkv6(config, store, backend);
+                case V7 -> new Rwkv7(config, store, backend);
+            };
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    ModelConfig config();
+
+    /** A fresh, zero-initialised state for this model. */
+    default State newState() {
+        return new State(config());
+    }
+
+    /**
+     * Feeds {@code tokens} (in sequence mode: layer by layer over all tokens) and returns the logits
+     * after the last one. The same as calling {@link #step} for each token, within float rounding.
+     */
+    float[] forward(int[] tokens, State state);
+
+    /** Feeds {@code tokens} and returns the logits after every one, position-major ({@code tokens.length x vocab}). */
+    float[] forwardAll(int[] tokens, State state);
+
+    /** RNN mode: one token in, its logits out. */
+    default float[] step(int token, State state) {
+        return forward(new int[] {token}, state);
+    }
+
+    /**
+     * A fingerprint of the weights that survives format changes (computed from the final LayerNorm,
+     * which every format stores in float32): state files record it and refuse another model's state.
+     */
+    String fingerprint();
+
+    @Override
+    void close();
+}
