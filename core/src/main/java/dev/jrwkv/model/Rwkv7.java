@@ -2,19 +2,172 @@ package dev.jrwkv.model;
 
 import dev.jrwkv.format.TensorStore;
 import dev.jrwkv.tensor.Backend;
+import dev.jrwkv.tensor.Tensor;
 
-/** RWKV-7 (being written). */
-public final class Rwkv7 implements Model {
-    private final ModelConfig config;
+/**
+ * RWKV-7 "Goose" (x070): the generalised delta rule. Equations as in {@code notes/rwkv7.md} and the
+ * official {@code RWKV_x070_TMix_one} / {@code CMix_one}; state {@code S[h][i][j]}, i = value, j = key.
+ */
+public final class Rwkv7 extends RwkvModel {
+    /** exp(-0.5), the official decay scale: w = exp(-0.606531 * sigmoid(w0 + ...)). */
+    private static final float DECAY_SCALE = 0.606531f;
 
-    Rwkv7(ModelConfig config, TensorStore store, Backend backend) {
-        this.config = config;
-        throw new UnsupportedOperationException("RWKV-7 is not implemented yet");
+    private record Layer(float[] ln1w, float[] ln1b, float[] ln2w, float[] ln2b,
+                         float[] xr, float[] xw, float[] xk, float[] xv, float[] xa, float[] xg,
+                         float[] w0, float[] a0, float[] v0, float[] kk, float[] ka, float[] rk,
+                         Tensor w1, Tensor w2, Tensor a1, Tensor a2, Tensor v1, Tensor v2, Tensor g1, Tensor g2,
+                         Tensor R, Tensor K, Tensor V, Tensor O, float[] lnxw, float[] lnxb,
+                         float[] ffnXk, Tensor ffnK, Tensor ffnV) {
     }
 
-    @Override public ModelConfig config() { return config; }
-    @Override public float[] forward(int[] tokens, State state) { throw new UnsupportedOperationException(); }
-    @Override public float[] forwardAll(int[] tokens, State state) { throw new UnsupportedOperationException(); }
-    @Override public String fingerprint() { return ""; }
-    @Override public void close() { }
+    private final Layer[] layers;
+    private final int H, N;
+
+    Rwkv7(ModelConfig config, TensorStore store, Backend backend) {
+        super(config, store, backend);
+        H = config.heads();
+        N = config.headSize();
+        WeightReader w = new WeightReader(store, config);
+        int F = config.ffnDim();
+        layers = new Layer[config.layers()];
+        for (int l = 0; l < layers.length; l++) {
+            String b = "blocks." + l + ".", a = b + "att.", f = b + "ffn.";
+            float[][] mix = new float[6][];
+            String[] mixNames = {"x_r", "x_w", "x_k", "x_v", "x_a", "x_g"};
+            if (w.layout() == Layout.RWKV_CPP) {
+                // rwkv.cpp concatenates the six mixes, in this order, into x_rwkvag [6, 1, C]
+                float[] all = w.vector(a + "x_rwkvag", 6 * C);
+                for (int i = 0; i < 6; i++) mix[i] = java.util.Arrays.copyOfRange(all, i * C, (i + 1) * C);
+            } else {
+                for (int i = 0; i < 6; i++) mix[i] = w.vector(a + mixNames[i], C);
+            }
+            int dw = config.loraRanks().get("w"), da = config.loraRanks().get("a"), dg = config.loraRanks().get("g");
+            boolean hasV = l > 0; // layer 0 sets v_first = v and has no v0/v1/v2
+            int dv = hasV ? config.loraRanks().get("v") : 0;
+            layers[l] = new Layer(
+                    w.vector(b + "ln1.weight", C), w.vector(b + "ln1.bias", C),
+                    w.vector(b + "ln2.weight", C), w.vector(b + "ln2.bias", C),
+                    mix[0], mix[1], mix[2], mix[3], mix[4], mix[5],
+                    w.vector(a + "w0", C), w.vector(a + "a0", C), hasV ? w.vector(a + "v0", C) : null,
+                    w.vector(a + "k_k", C), w.vector(a + "k_a", C), w.vector(a + "r_k", C),
+                    w.lora(a + "w1", dw, C), w.lora(a + "w2", C, dw),
+                    w.lora(a + "a1", da, C), w.lora(a + "a2", C, da),
+                    hasV ? w.lora(a + "v1", dv, C) : null, hasV ? w.lora(a + "v2", C, dv) : null,
+                    w.lora(a + "g1", dg, C), w.lora(a + "g2", C, dg),
+                    w.matrix(a + "receptance.weight", C, C), w.matrix(a + "key.weight", C, C),
+                    w.matrix(a + "value.weight", C, C), w.matrix(a + "output.weight", C, C),
+                    w.vector(a + "ln_x.weight", C), w.vector(a + "ln_x.bias", C),
+                    w.vector(f + "x_k", C), w.matrix(f + "key.weight", F, C), w.matrix(f + "value.weight", C, F));
+        }
+    }
+
+    @Override
+    void blocks(float[] x, int T, State state) {
+        float[] vFirst = new float[T * C];
+        for (int l = 0; l < layers.length; l++) {
+            timeMix(l, layers[l], x, T, state, vFirst);
+            channelMix(l, layers[l], x, T, state);
+        }
+    }
+
+    private void timeMix(int l, Layer p, float[] x, int T, State state, float[] vFirst) {
+        float[] s = state.data;
+        float[] h = layerNorm(x, T, p.ln1w, p.ln1b);
+        float[] prev = shifted(h, T, s, state.attShift(l));
+        int n = T * C;
+        float[] xr = new float[n], xw = new float[n], xk = new float[n], xv = new float[n], xa = new float[n], xg = new float[n];
+        for (int i = 0; i < n; i++) {
+            int c = i % C;
+            float d = prev[i] - h[i];
+            xr[i] = h[i] + d * p.xr[c];
+            xw[i] = h[i] + d * p.xw[c];
+            xk[i] = h[i] + d * p.xk[c];
+            xv[i] = h[i] + d * p.xv[c];
+            xa[i] = h[i] + d * p.xa[c];
+            xg[i] = h[i] + d * p.xg[c];
+        }
+        float[] r = matmul(p.R, xr, T);
+        float[] k = matmul(p.K, xk, T);
+        float[] v = matmul(p.V, xv, T);
+        float[] w = matmul(p.w2, tanh(matmul(p.w1, xw, T)), T);        // tanh(x_w W1) W2
+        float[] a = matmul(p.a2, matmul(p.a1, xa, T), T);              // (x_a A1) A2
+        float[] g = matmul(p.g2, sigmoid(matmul(p.g1, xg, T)), T);     // sigmoid(x_g G1) G2
+        float[] vGate = l == 0 ? null : matmul(p.v2, matmul(p.v1, xv, T), T);
+
+        float[] kk = new float[n];
+        for (int i = 0; i < n; i++) {
+            int c = i % C;
+            a[i] = sigmoid(p.a0[c] + a[i]);
+            kk[i] = k[i] * p.kk[c];
+            k[i] = k[i] * (1 + (a[i] - 1) * p.ka[c]);                  // replacement key
+            if (l == 0) vFirst[i] = v[i];
+            else v[i] = v[i] + (vFirst[i] - v[i]) * sigmoid(p.v0[c] + vGate[i]);
+            w[i] = (float) Math.exp(-DECAY_SCALE * sigmoid(p.w0[c] + w[i]));
+        }
+        normalizePerHead(kk, T);                                        // removal key, unit length per head
+
+        float[] o = new float[n];
+        int S0 = state.wkv(l);
+        for (int t = 0; t < T; t++) {
+            for (int hd = 0; hd < H; hd++) {
+                int base = t * C + hd * N;
+                int sh = S0 + hd * N * N;
+                for (int i = 0; i < N; i++) {                           // row i = value channel
+                    int row = sh + i * N;
+                    float sa = 0f;
+                    for (int j = 0; j < N; j++) sa += s[row + j] * -kk[base + j];
+                    float vi = v[base + i];
+                    float y = 0f;
+                    for (int j = 0; j < N; j++) {
+                        float sij = s[row + j] * w[base + j] + sa * (kk[base + j] * a[base + j]) + vi * k[base + j];
+                        s[row + j] = sij;
+                        y += sij * r[base + j];
+                    }
+                    o[base + i] = y;
+                }
+            }
+        }
+        backend.groupNorm(o, o, T, H, p.lnxw, p.lnxb, GN_EPS);
+        for (int t = 0; t < T; t++) {
+            for (int hd = 0; hd < H; hd++) {
+                int base = t * C + hd * N;
+                float bonus = 0f;                                       // u_h = sum_j r_j k_j r_k[j]
+                for (int j = 0; j < N; j++) bonus += r[base + j] * k[base + j] * p.rk[hd * N + j];
+                for (int j = 0; j < N; j++) o[base + j] = (o[base + j] + bonus * v[base + j]) * g[base + j];
+            }
+        }
+        float[] out = matmul(p.O, o, T);
+        for (int i = 0; i < n; i++) x[i] += out[i];
+    }
+
+    private void channelMix(int l, Layer p, float[] x, int T, State state) {
+        float[] h = layerNorm(x, T, p.ln2w, p.ln2b);
+        float[] prev = shifted(h, T, state.data, state.ffnShift(l));
+        float[] z = new float[T * C];
+        for (int i = 0; i < z.length; i++) z[i] = h[i] + (prev[i] - h[i]) * p.ffnXk[i % C];
+        float[] k = matmul(p.ffnK, z, T);
+        for (int i = 0; i < k.length; i++) k[i] = reluSquared(k[i]);
+        float[] out = matmul(p.ffnV, k, T);
+        for (int i = 0; i < out.length; i++) x[i] += out[i];
+    }
+
+    /** F.normalize(x, dim=-1) per head: x / max(|x|, 1e-12). */
+    private void normalizePerHead(float[] x, int T) {
+        for (int base = 0; base < T * C; base += N) {
+            float ss = 0f;
+            for (int j = 0; j < N; j++) ss += x[base + j] * x[base + j];
+            float norm = Math.max((float) Math.sqrt(ss), 1e-12f);
+            for (int j = 0; j < N; j++) x[base + j] /= norm;
+        }
+    }
+
+    private static float[] tanh(float[] x) {
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.tanh(x[i]);
+        return x;
+    }
+
+    private static float[] sigmoid(float[] x) {
+        for (int i = 0; i < x.length; i++) x[i] = sigmoid(x[i]);
+        return x;
+    }
 }

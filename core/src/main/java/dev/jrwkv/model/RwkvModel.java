@@ -1,0 +1,136 @@
+package dev.jrwkv.model;
+
+import dev.jrwkv.format.TensorStore;
+import dev.jrwkv.tensor.Backend;
+import dev.jrwkv.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * What every RWKV version shares: the embedding with {@code ln0}, the stack of blocks (per version),
+ * and the head {@code logits = W_head LN_out(x)}. Tokens are processed layer by layer over the whole
+ * sequence (sequence mode); RNN mode is the same code with one token.
+ */
+abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rwkv7 {
+    static final float LN_EPS = 1e-5f;
+    /** Group-norm eps of the official code for v5, v6 and v7 (trained with head_size_divisor 8). */
+    static final float GN_EPS = 64e-5f;
+
+    final ModelConfig config;
+    final Backend backend;
+    final int C;
+    private final TensorStore store;
+    private final Tensor emb;
+    private final float[] ln0w, ln0b, lnOutW, lnOutB;
+    private final Tensor head;
+    private final String fingerprint;
+
+    RwkvModel(ModelConfig config, TensorStore store, Backend backend) {
+        this.config = config;
+        this.store = store;
+        this.backend = backend;
+        this.C = config.embd();
+        WeightReader w = new WeightReader(store, config);
+        emb = w.matrix("emb.weight", config.vocab(), C);
+        ln0w = w.vector("blocks.0.ln0.weight", C);
+        ln0b = w.vector("blocks.0.ln0.bias", C);
+        lnOutW = w.vector("ln_out.weight", C);
+        lnOutB = w.vector("ln_out.bias", C);
+        head = w.matrix("head.weight", config.vocab(), C);
+        fingerprint = w.fingerprint();
+    }
+
+    /** Runs every block over {@code x} ({@code T x C}), updating {@code state}. */
+    abstract void blocks(float[] x, int T, State state);
+
+    @Override
+    public final ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public final float[] forward(int[] tokens, State state) {
+        float[] x = run(tokens, state);
+        float[] last = Arrays.copyOfRange(x, (tokens.length - 1) * C, tokens.length * C);
+        return logits(last, 1);
+    }
+
+    @Override
+    public final float[] forwardAll(int[] tokens, State state) {
+        return logits(run(tokens, state), tokens.length);
+    }
+
+    private float[] run(int[] tokens, State state) {
+        if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
+        if (state.config().stateSize() != config.stateSize() || state.config().version() != config.version()) {
+            throw new IllegalArgumentException("state belongs to another model shape (" + state.config().summary() + ")");
+        }
+        int T = tokens.length;
+        float[] x = new float[T * C];
+        float[] row = new float[C];
+        for (int t = 0; t < T; t++) {
+            if (tokens[t] < 0 || tokens[t] >= config.vocab()) {
+                throw new IllegalArgumentException("token id " + tokens[t] + " out of range [0, " + config.vocab() + ")");
+            }
+            emb.dequantizeRow(tokens[t], row);
+            System.arraycopy(row, 0, x, t * C, C);
+        }
+        backend.layerNorm(x, x, T, ln0w, ln0b, LN_EPS);
+        blocks(x, T, state);
+        return x;
+    }
+
+    private float[] logits(float[] x, int T) {
+        backend.layerNorm(x, x, T, lnOutW, lnOutB, LN_EPS);
+        float[] out = new float[T * config.vocab()];
+        backend.matmul(head, x, out, T);
+        return out;
+    }
+
+    /**
+     * The token shift: {@code prev[t] = h[t - 1]}, and for {@code t = 0} the last input of the
+     * previous call, kept in the state at {@code shift}. Afterwards the state holds {@code h[T - 1]}.
+     */
+    final float[] shifted(float[] h, int T, float[] s, int shift) {
+        float[] prev = new float[T * C];
+        System.arraycopy(s, shift, prev, 0, C);
+        System.arraycopy(h, 0, prev, C, (T - 1) * C);
+        System.arraycopy(h, (T - 1) * C, s, shift, C);
+        return prev;
+    }
+
+    final float[] matmul(Tensor w, float[] x, int T) {
+        float[] y = new float[T * Math.toIntExact(w.rows())];
+        backend.matmul(w, x, y, T);
+        return y;
+    }
+
+    final float[] layerNorm(float[] x, int T, float[] w, float[] b) {
+        float[] out = new float[x.length];
+        backend.layerNorm(x, out, T, w, b, LN_EPS);
+        return out;
+    }
+
+    static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-x)));
+    }
+
+    static float silu(float x) {
+        return x * sigmoid(x);
+    }
+
+    static float reluSquared(float x) {
+        float r = Math.max(x, 0f);
+        return r * r;
+    }
+
+    @Override
+    public final String fingerprint() {
+        return fingerprint;
+    }
+
+    @Override
+    public final void close() {
+        store.close();
+    }
+}
