@@ -58,6 +58,13 @@ public interface Model extends AutoCloseable {
     /** Feeds {@code tokens} and returns the logits after every one, position-major ({@code tokens.length x vocab}). */
     float[] forwardAll(int[] tokens, State state);
 
+    /**
+     * Feeds several independent sequences in one pass (each with its own state; weights are read once
+     * for all of them) and returns the logits after the last token of each. The same, within float
+     * rounding, as calling {@link #forward} for each sequence.
+     */
+    float[][] forwardBatch(int[][] tokens, State[] states);
+
     /** RNN mode: one token in, its logits out. */
     default float[] step(int token, State state) {
         return forward(new int[] {token}, state);

@@ -42,17 +42,18 @@ public final class Rwkv4 extends RwkvModel {
     }
 
     @Override
-    void blocks(float[] x, int T, State state) {
+    void blocks(float[] x, Batch b) {
+        int T = b.rows();
         for (int l = 0; l < layers.length; l++) {
-            timeMix(l, layers[l], x, T, state);
-            channelMix(l, layers[l], x, T, state);
+            timeMix(l, layers[l], x, b);
+            channelMix(l, layers[l], x, b);
         }
     }
 
-    private void timeMix(int l, Layer p, float[] x, int T, State state) {
-        float[] s = state.data;
+    private void timeMix(int l, Layer p, float[] x, Batch b) {
+        int T = b.rows();
         float[] h = layerNorm(x, T, p.ln1w, p.ln1b);
-        float[] prev = shifted(h, T, s, state.attShift(l));
+        float[] prev = shifted(h, b, b.layout().attShift(l));
         int n = T * C;
         float[] kx = new float[n], vx = new float[n], rx = new float[n];
         for (int i = 0; i < n; i++) {
@@ -64,9 +65,10 @@ public final class Rwkv4 extends RwkvModel {
         float[] r = matmul(p.R, rx, T);
         float[] k = matmul(p.K, kx, T);
         float[] v = matmul(p.V, vx, T);
-        int aa = state.v4aa(l), bb = state.v4bb(l), pp = state.v4pp(l);
+        int aa = b.layout().v4aa(l), bb = b.layout().v4bb(l), pp = b.layout().v4pp(l);
         float[] rwkv = new float[n];
         for (int t = 0; t < T; t++) {
+            float[] s = b.state(t);
             for (int c = 0; c < C; c++) {
                 int i = t * C + c;
                 float ww = p.first[c] + k[i];
@@ -87,9 +89,10 @@ public final class Rwkv4 extends RwkvModel {
         for (int i = 0; i < n; i++) x[i] += out[i];
     }
 
-    private void channelMix(int l, Layer p, float[] x, int T, State state) {
+    private void channelMix(int l, Layer p, float[] x, Batch b) {
+        int T = b.rows();
         float[] h = layerNorm(x, T, p.ln2w, p.ln2b);
-        float[] prev = shifted(h, T, state.data, state.ffnShift(l));
+        float[] prev = shifted(h, b, b.layout().ffnShift(l));
         int n = T * C;
         float[] kx = new float[n], rx = new float[n];
         for (int i = 0; i < n; i++) {

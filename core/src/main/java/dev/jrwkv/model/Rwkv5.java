@@ -66,17 +66,18 @@ public final class Rwkv5 extends RwkvModel {
     }
 
     @Override
-    void blocks(float[] x, int T, State state) {
+    void blocks(float[] x, Batch b) {
+        int T = b.rows();
         for (int l = 0; l < layers.length; l++) {
-            timeMix(l, layers[l], x, T, state);
-            channelMix(l, layers[l], x, T, state);
+            timeMix(l, layers[l], x, b);
+            channelMix(l, layers[l], x, b);
         }
     }
 
-    private void timeMix(int l, Layer p, float[] x, int T, State state) {
-        float[] s = state.data;
+    private void timeMix(int l, Layer p, float[] x, Batch b) {
+        int T = b.rows();
         float[] h = layerNorm(x, T, p.ln1w, p.ln1b);
-        float[] prev = shifted(h, T, s, state.attShift(l));
+        float[] prev = shifted(h, b, b.layout().attShift(l));
         int n = T * C;
         float[] kx = new float[n], vx = new float[n], rx = new float[n], gx = gated ? new float[n] : null;
         for (int i = 0; i < n; i++) {
@@ -89,7 +90,7 @@ public final class Rwkv5 extends RwkvModel {
         float[] r = matmul(p.R, rx, T);
         float[] k = matmul(p.K, kx, T);
         float[] v = matmul(p.V, vx, T);
-        float[] o = WkvMatrixState.run(s, state.wkv(l), r, k, v, p.decay, p.bonus, T, H, N);
+        float[] o = WkvMatrixState.run(b, b.layout().wkv(l), r, k, v, p.decay, p.bonus, T, H, N);
         backend.groupNorm(o, o, T, H, p.lnxw, p.lnxb, GN_EPS);
         if (gated) {
             float[] g = matmul(p.G, gx, T);
@@ -99,9 +100,10 @@ public final class Rwkv5 extends RwkvModel {
         for (int i = 0; i < n; i++) x[i] += out[i];
     }
 
-    private void channelMix(int l, Layer p, float[] x, int T, State state) {
+    private void channelMix(int l, Layer p, float[] x, Batch b) {
+        int T = b.rows();
         float[] h = layerNorm(x, T, p.ln2w, p.ln2b);
-        float[] prev = shifted(h, T, state.data, state.ffnShift(l));
+        float[] prev = shifted(h, b, b.layout().ffnShift(l));
         int n = T * C;
         float[] kx = new float[n], rx = new float[n];
         for (int i = 0; i < n; i++) {

@@ -76,17 +76,18 @@ public final class Rwkv6 extends RwkvModel {
     }
 
     @Override
-    void blocks(float[] x, int T, State state) {
+    void blocks(float[] x, Batch b) {
+        int T = b.rows();
         for (int l = 0; l < layers.length; l++) {
-            timeMix(l, layers[l], x, T, state);
-            channelMix(l, layers[l], x, T, state);
+            timeMix(l, layers[l], x, b);
+            channelMix(l, layers[l], x, b);
         }
     }
 
-    private void timeMix(int l, Layer p, float[] x, int T, State state) {
-        float[] s = state.data;
+    private void timeMix(int l, Layer p, float[] x, Batch b) {
+        int T = b.rows();
         float[] h = layerNorm(x, T, p.ln1w, p.ln1b);
-        float[] prev = shifted(h, T, s, state.attShift(l));
+        float[] prev = shifted(h, b, b.layout().attShift(l));
         int n = T * C;
         float[] d = new float[n], xxx = new float[n];
         for (int i = 0; i < n; i++) {
@@ -112,16 +113,17 @@ public final class Rwkv6 extends RwkvModel {
         for (int i = 0; i < dd.length; i++) dd[i] = (float) Math.tanh(dd[i]);
         float[] w = matmul(p.decayW2, dd, T);
         for (int i = 0; i < n; i++) w[i] = (float) Math.exp(-Math.exp(p.decay[i % C] + w[i]));
-        float[] o = WkvMatrixState.run(s, state.wkv(l), r, k, v, w, p.bonus, T, H, N);
+        float[] o = WkvMatrixState.run(b, b.layout().wkv(l), r, k, v, w, p.bonus, T, H, N);
         backend.groupNorm(o, o, T, H, p.lnxw, p.lnxb, GN_EPS);
         for (int i = 0; i < n; i++) o[i] *= silu(g[i]);
         float[] out = matmul(p.O, o, T);
         for (int i = 0; i < n; i++) x[i] += out[i];
     }
 
-    private void channelMix(int l, Layer p, float[] x, int T, State state) {
+    private void channelMix(int l, Layer p, float[] x, Batch b) {
+        int T = b.rows();
         float[] h = layerNorm(x, T, p.ln2w, p.ln2b);
-        float[] prev = shifted(h, T, state.data, state.ffnShift(l));
+        float[] prev = shifted(h, b, b.layout().ffnShift(l));
         int n = T * C;
         float[] kx = new float[n], rx = new float[n];
         for (int i = 0; i < n; i++) {

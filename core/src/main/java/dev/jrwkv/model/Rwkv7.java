@@ -62,18 +62,19 @@ public final class Rwkv7 extends RwkvModel {
     }
 
     @Override
-    void blocks(float[] x, int T, State state) {
+    void blocks(float[] x, Batch b) {
+        int T = b.rows();
         float[] vFirst = new float[T * C];
         for (int l = 0; l < layers.length; l++) {
-            timeMix(l, layers[l], x, T, state, vFirst);
-            channelMix(l, layers[l], x, T, state);
+            timeMix(l, layers[l], x, b, vFirst);
+            channelMix(l, layers[l], x, b);
         }
     }
 
-    private void timeMix(int l, Layer p, float[] x, int T, State state, float[] vFirst) {
-        float[] s = state.data;
+    private void timeMix(int l, Layer p, float[] x, Batch b, float[] vFirst) {
+        int T = b.rows();
         float[] h = layerNorm(x, T, p.ln1w, p.ln1b);
-        float[] prev = shifted(h, T, s, state.attShift(l));
+        float[] prev = shifted(h, b, b.layout().attShift(l));
         int n = T * C;
         float[] xr = new float[n], xw = new float[n], xk = new float[n], xv = new float[n], xa = new float[n], xg = new float[n];
         for (int i = 0; i < n; i++) {
@@ -107,8 +108,9 @@ public final class Rwkv7 extends RwkvModel {
         normalizePerHead(kk, T);                                        // removal key, unit length per head
 
         float[] o = new float[n];
-        int S0 = state.wkv(l);
+        int S0 = b.layout().wkv(l);
         for (int t = 0; t < T; t++) {
+            float[] s = b.state(t);
             for (int hd = 0; hd < H; hd++) {
                 int base = t * C + hd * N;
                 int sh = S0 + hd * N * N;
@@ -140,9 +142,10 @@ public final class Rwkv7 extends RwkvModel {
         for (int i = 0; i < n; i++) x[i] += out[i];
     }
 
-    private void channelMix(int l, Layer p, float[] x, int T, State state) {
+    private void channelMix(int l, Layer p, float[] x, Batch b) {
+        int T = b.rows();
         float[] h = layerNorm(x, T, p.ln2w, p.ln2b);
-        float[] prev = shifted(h, T, state.data, state.ffnShift(l));
+        float[] prev = shifted(h, b, b.layout().ffnShift(l));
         float[] z = new float[T * C];
         for (int i = 0; i < z.length; i++) z[i] = h[i] + (prev[i] - h[i]) * p.ffnXk[i % C];
         float[] k = matmul(p.ffnK, z, T);

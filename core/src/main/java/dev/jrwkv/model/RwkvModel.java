@@ -40,8 +40,8 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
         fingerprint = w.fingerprint();
     }
 
-    /** Runs every block over {@code x} ({@code T x C}), updating {@code state}. */
-    abstract void blocks(float[] x, int T, State state);
+    /** Runs every block over {@code x} ({@code rows x C}), updating the states of {@code b}. */
+    abstract void blocks(float[] x, Batch b);
 
     @Override
     public final ModelConfig config() {
@@ -50,33 +50,57 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
 
     @Override
     public final float[] forward(int[] tokens, State state) {
-        float[] x = run(tokens, state);
-        float[] last = Arrays.copyOfRange(x, (tokens.length - 1) * C, tokens.length * C);
-        return logits(last, 1);
+        Batch b = Batch.single(tokens, checked(state));
+        float[] x = run(b);
+        return logits(Arrays.copyOfRange(x, (tokens.length - 1) * C, tokens.length * C), 1);
     }
 
     @Override
     public final float[] forwardAll(int[] tokens, State state) {
-        return logits(run(tokens, state), tokens.length);
+        return logits(run(Batch.single(tokens, checked(state))), tokens.length);
     }
 
-    private float[] run(int[] tokens, State state) {
-        if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
+    @Override
+    public final float[][] forwardBatch(int[][] tokens, State[] states) {
+        java.util.Set<State> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (State s : states) {
+            if (!distinct.add(checked(s))) throw new IllegalArgumentException("each sequence of a batch needs its own state");
+        }
+        Batch b = Batch.of(tokens, states);
+        float[] x = run(b);
+        float[] last = new float[states.length * C];
+        for (int r = 0; r < b.rows(); r++) {
+            if (b.endsSequence(r)) System.arraycopy(x, r * C, last, b.seq()[r] * C, C);
+        }
+        float[] all = logits(last, states.length);
+        float[][] out = new float[states.length][];
+        int V = config.vocab();
+        for (int s = 0; s < out.length; s++) out[s] = Arrays.copyOfRange(all, s * V, (s + 1) * V);
+        return out;
+    }
+
+    private State checked(State state) {
         if (state.config().stateSize() != config.stateSize() || state.config().version() != config.version()) {
             throw new IllegalArgumentException("state belongs to another model shape (" + state.config().summary() + ")");
         }
-        int T = tokens.length;
+        return state;
+    }
+
+    private float[] run(Batch b) {
+        int T = b.rows();
+        if (T == 0) throw new IllegalArgumentException("no tokens to feed");
         float[] x = new float[T * C];
         float[] row = new float[C];
         for (int t = 0; t < T; t++) {
-            if (tokens[t] < 0 || tokens[t] >= config.vocab()) {
-                throw new IllegalArgumentException("token id " + tokens[t] + " out of range [0, " + config.vocab() + ")");
+            int token = b.tokens()[t];
+            if (token < 0 || token >= config.vocab()) {
+                throw new IllegalArgumentException("token id " + token + " out of range [0, " + config.vocab() + ")");
             }
-            emb.dequantizeRow(tokens[t], row);
+            emb.dequantizeRow(token, row);
             System.arraycopy(row, 0, x, t * C, C);
         }
         backend.layerNorm(x, x, T, ln0w, ln0b, LN_EPS);
-        blocks(x, T, state);
+        blocks(x, b);
         return x;
     }
 
@@ -88,14 +112,20 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
     }
 
     /**
-     * The token shift: {@code prev[t] = h[t - 1]}, and for {@code t = 0} the last input of the
-     * previous call, kept in the state at {@code shift}. Afterwards the state holds {@code h[T - 1]}.
+     * The token shift: row r sees the row before it, or, at the start of a sequence, the last input
+     * of that sequence's previous call, kept in its state at {@code shift}. Afterwards each state
+     * holds its sequence's last row.
      */
-    final float[] shifted(float[] h, int T, float[] s, int shift) {
+    final float[] shifted(float[] h, Batch b, int shift) {
+        int T = b.rows();
         float[] prev = new float[T * C];
-        System.arraycopy(s, shift, prev, 0, C);
-        System.arraycopy(h, 0, prev, C, (T - 1) * C);
-        System.arraycopy(h, (T - 1) * C, s, shift, C);
+        for (int r = 0; r < T; r++) {
+            if (b.startsSequence(r)) System.arraycopy(b.state(r), shift, prev, r * C, C);
+            else System.arraycopy(h, (r - 1) * C, prev, r * C, C);
+        }
+        for (int r = 0; r < T; r++) {
+            if (b.endsSequence(r)) System.arraycopy(h, r * C, b.state(r), shift, C);
+        }
         return prev;
     }
 

@@ -10,14 +10,15 @@ final class WkvMatrixState {
     }
 
     /**
-     * Runs {@code T} tokens through the state at {@code s[offset ..]} ({@code H x N x N}) and returns the outputs.
+     * Runs the {@code T} rows of {@code b}, each through its sequence's state at {@code offset} ({@code H x N x N}) and returns the outputs.
      * {@code w} holds {@code C} values (v5) or {@code T x C} values (v6, data-dependent decay).
      */
-    static float[] run(float[] s, int offset, float[] r, float[] k, float[] v, float[] w, float[] u, int T, int H, int N) {
+    static float[] run(Batch b, int offset, float[] r, float[] k, float[] v, float[] w, float[] u, int T, int H, int N) {
         int C = H * N;
         boolean perToken = w.length == T * C;
         float[] y = new float[T * C];
         for (int t = 0; t < T; t++) {
+            float[] s = b.state(t);
             int wt = perToken ? t * C : 0;
             for (int h = 0; h < H; h++) {
                 int base = t * C + h * N;

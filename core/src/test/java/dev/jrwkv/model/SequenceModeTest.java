@@ -41,4 +41,27 @@ class SequenceModeTest {
             assertThat(maxRel(chunked.toArray(), rnn.toArray())).isLessThanOrEqualTo(1e-4f);
         }
     }
+
+    /** A batch of sequences of different lengths, with states already in use, equals one call per sequence. */
+    @ParameterizedTest
+    @ValueSource(strings = {"4v0-660K-FP32", "5v2-730K-FP32", "6v0-1m-FP32", "7v0-834K-FP32"})
+    void batchOfSequencesEqualsOneCallEach(String tag) {
+        try (Model m = Model.load(Fixtures.file("tiny-rwkv/tiny-rwkv-" + tag + ".bin"))) {
+            int[][] warm = {Arrays.copyOfRange(PROMPT, 0, 5), Arrays.copyOfRange(PROMPT, 10, 12), Arrays.copyOfRange(PROMPT, 20, 31)};
+            int[][] next = {Arrays.copyOfRange(PROMPT, 40, 41), Arrays.copyOfRange(PROMPT, 41, 50), Arrays.copyOfRange(PROMPT, 50, 52)};
+            State[] solo = new State[3], batched = new State[3];
+            float[][] expected = new float[3][];
+            for (int i = 0; i < 3; i++) {
+                solo[i] = m.newState();
+                m.forward(warm[i], solo[i]);
+                batched[i] = solo[i].copy();
+                expected[i] = m.forward(next[i], solo[i]);
+            }
+            float[][] got = m.forwardBatch(next, batched);
+            for (int i = 0; i < 3; i++) {
+                assertThat(maxAbs(got[i], expected[i])).as("sequence " + i).isLessThanOrEqualTo(1e-4f);
+                assertThat(maxRel(batched[i].toArray(), solo[i].toArray())).as("state " + i).isLessThanOrEqualTo(1e-4f);
+            }
+        }
+    }
 }
