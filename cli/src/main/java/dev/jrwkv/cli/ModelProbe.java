@@ -1,0 +1,22 @@
+package dev.jrwkv.cli;
+
+import dev.jrwkv.format.ModelFiles;
+import dev.jrwkv.format.TensorStore;
+import dev.jrwkv.model.ModelConfig;
+
+import java.nio.file.Path;
+
+/**
+ * Reads a model file's configuration from its tensor headers alone, so that a command can check
+ * its inputs against the model (vocabulary, byte-level or not) before loading the weights.
+ */
+final class ModelProbe {
+    private ModelProbe() {
+    }
+
+    static ModelConfig config(Path model) {
+        try (TensorStore store = ModelFiles.open(model)) {
+            return ModelConfig.detect(store);
+        }
+    }
+}

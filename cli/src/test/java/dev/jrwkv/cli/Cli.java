@@ -1,0 +1,26 @@
+package dev.jrwkv.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** Runs jrwkv in-process with captured streams, as a user would from a shell. */
+final class Cli {
+    private Cli() {
+    }
+
+    /** What one run printed and returned. */
+    record Result(int exit, byte[] stdout, String err) {
+        String out() {
+            return new String(stdout, StandardCharsets.UTF_8);
+        }
+    }
+
+    static Result run(Object... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] argv = new String[args.length];
+        for (int i = 0; i < args.length; i++) argv[i] = String.valueOf(args[i]);
+        int exit = Main.commandLine(StdStreams.of(out, err)).execute(argv);
+        return new Result(exit, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
+    }
+}
