@@ -2,7 +2,9 @@ package dev.jrwkv.tokenizer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,6 +31,8 @@ public final class WorldTokenizer implements Tokenizer {
     public static final int END_OF_TEXT = 0;
 
     private static final byte[] NO_BYTES = new byte[0];
+    /** Highest token id accepted from a file; real vocabularies stay far below, and it bounds the id tables. */
+    private static final int MAX_ID = (1 << 22) - 1;
 
     private final String name;
     private final byte[][] tokens; // index = id; null where the file has no such id
@@ -52,12 +56,13 @@ public final class WorldTokenizer implements Tokenizer {
         int[] lineOfId = new int[65536];
         int maxId = 0;
         int totalBytes = 0;
+        String text = decodeStrict(file, content);
         int lineNo = 0;
-        for (int start = 0; start < content.length; ) {
-            int end = start;
-            while (end < content.length && content[end] != '\n') end++;
+        for (int start = 0; start < text.length(); ) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) end = text.length();
             lineNo++;
-            String line = decodeLine(file, lineNo, content, start, end);
+            String line = text.substring(start, end);
             start = end + 1;
             if (line.endsWith("\r")) line = line.substring(0, line.length() - 1);
             if (line.isEmpty()) continue;
@@ -69,7 +74,7 @@ public final class WorldTokenizer implements Tokenizer {
             }
             int id = parseInt(file, lineNo, "id", line.substring(0, firstSpace));
             int declared = parseInt(file, lineNo, "length", line.substring(lastSpace + 1));
-            if (id <= 0 || id > 16_777_215) throw lineError(file, lineNo, "token id " + id + " is out of range 1..16777215");
+            if (id <= 0 || id > MAX_ID) throw lineError(file, lineNo, "token id " + id + " is out of range 1.." + MAX_ID);
             byte[] bytes;
             try {
                 bytes = PythonLiteral.parse(line.substring(firstSpace + 1, lastSpace));
@@ -181,15 +186,21 @@ public final class WorldTokenizer implements Tokenizer {
         return tokens[id];
     }
 
-    private static String decodeLine(Path file, int lineNo, byte[] content, int start, int end) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(content, start, end - start)).toString();
-        } catch (CharacterCodingException e) {
-            throw lineError(file, lineNo, "line is not valid UTF-8");
+    /** The file as text; malformed UTF-8 is an error naming its line. */
+    private static String decodeStrict(Path file, byte[] content) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(content);
+        CharBuffer out = CharBuffer.allocate(content.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (result.isError()) {
+            int lineNo = 1;
+            for (int i = 0; i < in.position(); i++) if (content[i] == '\n') lineNo++;
+            throw lineError(file, lineNo, "line is not valid UTF-8 (byte offset " + in.position() + " in the file)");
         }
+        decoder.flush(out);
+        return out.flip().toString();
     }
 
     private static int parseInt(Path file, int lineNo, String field, String s) {

@@ -111,6 +111,9 @@ class WorldTokenizerTest {
             best = Math.min(best, System.nanoTime() - t0);
         }
         assertThat(world.decodeBytes(ids)).isEqualTo(text);
+        long l0 = System.nanoTime();
+        WorldTokenizer.load(Fixtures.file("tokenizers/rwkv_vocab_v20230424.txt"));
+        System.out.printf("WorldTokenizer: loaded the vocabulary in %.1f ms%n", (System.nanoTime() - l0) / 1e6);
         System.out.printf("WorldTokenizer: encoded %,d bytes into %,d tokens in %.1f ms (best of 5, after warm-up)%n",
                 text.length, ids.length, best / 1e6);
     }
@@ -173,10 +176,14 @@ class WorldTokenizerTest {
                 .hasMessageStartingWith(h + ":1: expected '<id> <literal> <length>'");
         Path z = write(dir, "0 'a' 1\n");
         assertThatThrownBy(() -> WorldTokenizer.load(z)).isInstanceOf(TokenizerException.class)
-                .hasMessage(z + ":1: token id 0 is out of range 1..16777215");
+                .hasMessage(z + ":1: token id 0 is out of range 1..4194303");
         Path empty = write(dir, "\n");
         assertThatThrownBy(() -> WorldTokenizer.load(empty)).isInstanceOf(TokenizerException.class)
                 .hasMessage(empty + ": the vocabulary has no tokens");
+        Path notUtf8 = dir.resolve("latin1.txt");
+        Files.write(notUtf8, new byte[] {'1', ' ', '\'', 'a', '\'', ' ', '1', '\n', '2', ' ', '\'', (byte) 0xE9, '\'', ' ', '1', '\n'});
+        assertThatThrownBy(() -> WorldTokenizer.load(notUtf8)).isInstanceOf(TokenizerException.class)
+                .hasMessageStartingWith(notUtf8 + ":2: line is not valid UTF-8");
         Path missing = dir.resolve("missing.txt");
         assertThatThrownBy(() -> WorldTokenizer.load(missing)).isInstanceOf(TokenizerException.class)
                 .hasMessageStartingWith(missing + ": cannot read the vocabulary");
