@@ -52,11 +52,11 @@ final class LogitsCommand implements Callable<Integer> {
     public Integer call() {
         // check the inputs and the output folder before the weights are loaded
         int[] tokens = input.resolve(ModelProbe.config(model));
-        AtomicFile.checkFolder(out);
+        OutputFile.check(out);
         try (Model m = Model.load(model)) {
             int vocab = m.config().vocab();
             State state = m.newState();
-            AtomicFile.write(out, o -> {
+            OutputFile.write(out, o -> {
                 if (mode == Mode.SEQ) {
                     writeFloats(o, all ? m.forwardAll(tokens, state) : m.forward(tokens, state));
                 } else {

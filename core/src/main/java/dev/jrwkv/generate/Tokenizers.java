@@ -1,6 +1,7 @@
 package dev.jrwkv.generate;
 
 import dev.jrwkv.model.ModelConfig;
+import dev.jrwkv.tokenizer.BpeTokenizer;
 import dev.jrwkv.tokenizer.ByteTokenizer;
 import dev.jrwkv.tokenizer.Tokenizer;
 import dev.jrwkv.tokenizer.TokenizerException;
@@ -56,7 +57,7 @@ public final class Tokenizers {
     /** A tokenizer file: {@code *.json} is a Hugging Face tokenizer.json, anything else a World vocabulary. */
     public static Tokenizer fromFile(Path file) {
         if (file.getFileName().toString().endsWith(".json")) {
-            return HuggingFaceTokenizers.load(file);
+            return BpeTokenizer.load(file);
         }
         return WorldTokenizer.load(file);
     }
