@@ -55,6 +55,17 @@ class RestrictedUnpicklerTest {
         assertThat(load(pickle)).isEqualTo(List.of(-5L, 70000L, 1L << 40, -32768L, RestrictedUnpickler.NONE, true, 1.5));
     }
 
+    @Test
+    void dropsTheMetadataStateThatStateDictsCarry() {
+        // model.state_dict() is an OrderedDict with a _metadata attribute: pickled as items, then BUILD({'_metadata': ...})
+        byte[] pickle = new PickleWriter().proto(2).global("collections", "OrderedDict").op('q').raw(0).op(')').op('R')
+                .binunicode("w").integer(1).op('s')
+                .op('}').binunicode("_metadata").op('h').raw(0).op(')').op('R')
+                .binunicode("").op('}').binunicode("version").integer(1).op('s').op('s').op('s')
+                .op('b').stop().bytes();
+        assertThat(load(pickle)).isEqualTo(Map.of("w", 1L));
+    }
+
     @ParameterizedTest
     @CsvSource({"os,system", "posix,system", "nt,system", "builtins,eval", "builtins,exec", "__builtin__,eval",
             "subprocess,Popen", "torch,load", "torch._utils,_rebuild_device_tensor_from_numpy", "collections,defaultdict",
