@@ -27,6 +27,13 @@ public final class ModelFiles {
             throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
         }
         if (n >= 4 && head[0] == 'f' && head[1] == 'm' && head[2] == 'g' && head[3] == 'g') return RwkvCppFile.open(path);
+        if (n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return PyTorchFile.open(path);
+        // safetensors: a little-endian header length below 4 GiB (its reader checks the exact bound), then the JSON's '{'
+        if (n >= 9 && head[8] == '{' && head[4] == 0 && head[5] == 0 && head[6] == 0 && head[7] == 0) return SafetensorsFile.open(path);
+        if (n >= 2 && (head[0] & 0xFF) == 0x80 && head[1] >= 2 && head[1] <= 5) {
+            throw new ModelFormatException(path, "a bare pickle: the legacy PyTorch format (torch < 1.6 or _use_new_zipfile_serialization=False)"
+                    + " is not supported; re-save it with a current torch.save");
+        }
         throw new ModelFormatException(path, "unknown model format (first bytes " + hex(head, n)
                 + "); supported: rwkv.cpp .bin, PyTorch .pth, .safetensors");
     }
