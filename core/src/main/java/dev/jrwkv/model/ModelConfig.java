@@ -80,6 +80,11 @@ public record ModelConfig(Version version, Layout layout, int layers, int embd, 
         return Math.toIntExact(layout == Layout.OFFICIAL ? t.dim(1) : t.dim(0));
     }
 
+    /** The same shape under another layout (to compare models read from different formats). */
+    public ModelConfig withLayout(Layout other) {
+        return new ModelConfig(version, other, layers, embd, heads, headSize, vocab, ffnDim, loraRanks);
+    }
+
     /** Float count of a state: per layer, token shifts for time and channel mix plus the WKV state. */
     public int stateSize() {
         return layers * layerStateSize();

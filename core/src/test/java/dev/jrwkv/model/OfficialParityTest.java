@@ -71,4 +71,25 @@ class OfficialParityTest {
         for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
         return best;
     }
+
+    /** The official-format checkpoints (bf16 .pth and .safetensors) give the logits of the rwkv.cpp FP32 file. */
+    @ParameterizedTest
+    @CsvSource({"official/7v0-834K.pth", "official/7v0-834K.safetensors"})
+    void officialCheckpointsGiveTheSameLogitsAsTheRwkvCppFile(String file) {
+        OfficialTrace tr = OfficialTrace.load("7v0-834K");
+        try (Model official = Model.load(Fixtures.file(file));
+             Model cpp = Model.load(Fixtures.file("tiny-rwkv/tiny-rwkv-7v0-834K-FP32.bin"))) {
+            assertThat(official.config().layout()).isEqualTo(Layout.OFFICIAL);
+            assertThat(official.config().withLayout(Layout.RWKV_CPP)).isEqualTo(cpp.config());
+            assertThat(official.fingerprint()).isEqualTo(cpp.fingerprint());
+            State a = official.newState(), b = cpp.newState();
+            for (int t = 0; t < tr.promptIds().length; t++) {
+                float[] la = official.step(tr.promptIds()[t], a);
+                float[] lb = cpp.step(tr.promptIds()[t], b);
+                assertThat(maxAbs(la, lb)).as("position " + t).isLessThanOrEqualTo(LOGIT_TOL);
+                assertThat(maxAbs(la, tr.promptLogits()[t])).as("position " + t + " vs official").isLessThanOrEqualTo(LOGIT_TOL);
+            }
+            assertThat(maxRel(a.toArray(), b.toArray())).isLessThanOrEqualTo(STATE_TOL);
+        }
+    }
 }
