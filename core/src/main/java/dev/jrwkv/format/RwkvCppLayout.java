@@ -64,7 +64,7 @@ public final class RwkvCppLayout {
                 String prefix = name.substring(0, name.length() - 3);
                 float[] all = new float[6 * v.length];
                 for (int i = 0; i < 6; i++) System.arraycopy(official.get(prefix + V7_MIXES[i]).toFloats(), 0, all, i * v.length, v.length);
-                out.add(typed(prefix + "x_rwkvag", all, type, 6, 1, v.length));
+                out.add(typed(prefix + "x_rwkvag", all, DType.F32, 6, 1, v.length));   // mixes stay float32
                 continue;
             }
             if (name.contains(".time_")) shape = squeeze(shape);
