@@ -3,7 +3,6 @@ package dev.jrwkv.format;
 import dev.jrwkv.tensor.Tensor;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -90,15 +89,6 @@ public final class GgufWriter {
                     }
                 }
             }
-        }
-    }
-
-    /** Unchecked variant for callers in lambdas. */
-    public static void writeUnchecked(Path target, SequencedMap<String, GgufValue> metadata, List<Tensor> tensors) {
-        try {
-            write(target, metadata, tensors);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

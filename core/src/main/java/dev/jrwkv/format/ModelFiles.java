@@ -27,8 +27,10 @@ public final class ModelFiles {
             throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
         }
         if (n >= 4 && head[0] == 'f' && head[1] == 'm' && head[2] == 'g' && head[3] == 'g') return RwkvCppFile.open(path);
+        // GGUF (llama.cpp)
+        if (n >= 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F') return GgufFile.open(path);
         throw new ModelFormatException(path, "unknown model format (first bytes " + hex(head, n)
-                + "); supported: rwkv.cpp .bin, PyTorch .pth, .safetensors");
+                + "); supported: rwkv.cpp .bin, PyTorch .pth, .safetensors, GGUF");
     }
 
     private static String hex(byte[] b, int n) {
