@@ -114,4 +114,14 @@ class GgufModelTest {
             assertThat(f.values().lastEntry().getKey()).isEqualTo("tokenizer.ggml.tokens");
         }
     }
+
+    @Test
+    void nonRwkvGgufIsAClearError() throws IOException {
+        Path p = dir.resolve("llama.gguf");
+        var meta = new LinkedHashMap<String, GgufValue>();
+        meta.put("general.architecture", GgufValue.string("llama"));
+        dev.jrwkv.format.GgufWriter.write(p, meta, java.util.List.of(Tensor.ofFloats("token_embd.weight", new float[4], 2, 2)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Model.load(p))
+                .isInstanceOf(dev.jrwkv.format.ModelFormatException.class).hasMessageContaining("\"llama\"").hasMessageContaining(p.toString());
+    }
 }
