@@ -27,6 +27,8 @@ public final class ModelFiles {
             throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
         }
         if (n >= 4 && head[0] == 'f' && head[1] == 'm' && head[2] == 'g' && head[3] == 'g') return RwkvCppFile.open(path);
+        // GGUF (llama.cpp)
+        if (n >= 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F') return GgufFile.open(path);
         if (n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return PyTorchFile.open(path);
         // safetensors: a little-endian header length below 4 GiB (its reader checks the exact bound), then the JSON's '{'
         if (n >= 9 && head[8] == '{' && head[4] == 0 && head[5] == 0 && head[6] == 0 && head[7] == 0) return SafetensorsFile.open(path);
@@ -35,7 +37,7 @@ public final class ModelFiles {
                     + " is not supported; re-save it with a current torch.save");
         }
         throw new ModelFormatException(path, "unknown model format (first bytes " + hex(head, n)
-                + "); supported: rwkv.cpp .bin, PyTorch .pth, .safetensors");
+                + "); supported: rwkv.cpp .bin, PyTorch .pth, .safetensors, GGUF");
     }
 
     private static String hex(byte[] b, int n) {

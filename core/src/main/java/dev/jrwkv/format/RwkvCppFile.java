@@ -158,7 +158,7 @@ public final class RwkvCppFile implements TensorStore {
             case Q5_0 -> 7;
             case Q5_1 -> 8;
             case Q8_0 -> 9;
-            case BF16 -> throw new IllegalArgumentException("rwkv.cpp files cannot hold BF16");
+            case BF16, Q4_K, Q5_K, Q6_K -> throw new IllegalArgumentException("rwkv.cpp files cannot hold " + type);
         };
     }
 

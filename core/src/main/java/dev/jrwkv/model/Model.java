@@ -1,5 +1,6 @@
 package dev.jrwkv.model;
 
+import dev.jrwkv.format.GgufFile;
 import dev.jrwkv.format.ModelFiles;
 import dev.jrwkv.format.TensorStore;
 import dev.jrwkv.tensor.Backend;
@@ -27,7 +28,9 @@ public interface Model extends AutoCloseable {
 
     /** Loads any supported file; the version and sizes are detected from the tensors. */
     static Model load(Path path, Backend backend) {
-        TensorStore store = ModelFiles.open(path);
+        TensorStore opened = ModelFiles.open(path);
+        // llama.cpp GGUF: read through a view with the official names and values
+        TensorStore store = opened instanceof GgufFile gguf ? LlamaCppNames.asOfficial(gguf) : opened;
         try {
             ModelConfig config = ModelConfig.detect(store);
             return switch (config.version()) {

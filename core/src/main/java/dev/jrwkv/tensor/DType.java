@@ -17,7 +17,13 @@ public enum DType {
     /** fp16 d, fp16 m, uint32 high bits, 16 bytes of nibbles; value = q * d + m. */
     Q5_1(32, 24),
     /** fp16 d, 32 signed bytes; value = q * d. */
-    Q8_0(32, 34);
+    Q8_0(32, 34),
+    /** K-quant super-block of 256: fp16 d, fp16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles. */
+    Q4_K(256, 144),
+    /** K-quant super-block of 256: as Q4_K plus 32 bytes of fifth bits. */
+    Q5_K(256, 176),
+    /** K-quant super-block of 256: 128 bytes low nibbles, 64 bytes high 2 bits, 16 int8 scales, fp16 d. */
+    Q6_K(256, 210);
 
     private final int blockSize;
     private final int blockBytes;

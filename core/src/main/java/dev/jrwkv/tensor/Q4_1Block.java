@@ -21,4 +21,28 @@ public final class Q4_1Block {
             out[outOffset + j + 16] = (b >>> 4) * d + m;
         }
     }
+
+    /** Quantizes 32 floats into one block with separate multiply and add rounding. */
+    public static void quantize(float[] x, int xOffset, MemorySegment dst, long offset) {
+        quantize(x, xOffset, dst, offset, QuantRounding.SEPARATE);
+    }
+
+    /** ggml's reference {@code quantize_row_q4_1}: d = (max - min) / 15, m = min, q = min(15, trunc((x - min) / d + 0.5)). */
+    public static void quantize(float[] x, int xOffset, MemorySegment dst, long offset, QuantRounding rounding) {
+        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+        for (int j = 0; j < 32; j++) {
+            float v = x[xOffset + j];
+            if (v < min) min = v;   // plain comparisons, not Math.min: -0.0 must not replace 0.0
+            if (v > max) max = v;
+        }
+        float d = (max - min) / 15f;
+        float id = d != 0f ? 1f / d : 0f;
+        dst.set(LittleEndian.SHORT, offset, Float.floatToFloat16(d));
+        dst.set(LittleEndian.SHORT, offset + 2, Float.floatToFloat16(min));
+        for (int j = 0; j < 16; j++) {
+            int lo = Math.min(15, (int) rounding.multiplyAdd(x[xOffset + j] - min, id, 0.5f));
+            int hi = Math.min(15, (int) rounding.multiplyAdd(x[xOffset + j + 16] - min, id, 0.5f));
+            dst.set(JAVA_BYTE, offset + 4 + j, (byte) (lo | (hi << 4)));
+        }
+    }
 }

@@ -18,4 +18,17 @@ public final class Q8_0Block {
             out[outOffset + j] = src.get(JAVA_BYTE, offset + 2 + j) * d;
         }
     }
+
+    /** ggml's reference {@code quantize_row_q8_0}: d = max|x| / 127, q = roundf(x / d) (half away from zero). */
+    public static void quantize(float[] x, int xOffset, MemorySegment dst, long offset) {
+        float amax = 0f;
+        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[xOffset + j]));
+        float d = amax / 127f;
+        float id = d != 0f ? 1f / d : 0f;
+        dst.set(LittleEndian.SHORT, offset, Float.floatToFloat16(d));
+        for (int j = 0; j < 32; j++) {
+            float v = x[xOffset + j] * id;
+            dst.set(JAVA_BYTE, offset + 2 + j, (byte) (int) Math.copySign(Math.floor(Math.abs(v) + 0.5), v));
+        }
+    }
 }

@@ -51,6 +51,50 @@ public final class Tensor {
         return new Tensor(name, DType.F32, shape, seg);
     }
 
+    /**
+     * A tensor of {@code type} holding {@code values} converted as ggml converts them: F16/BF16 round
+     * to nearest even, quantized types use ggml's reference quantizers with {@code rounding}
+     * (K-quants cannot be produced).
+     *
+     * <pre>{@code
+     * Tensor q = Tensor.encode("w", values, DType.Q8_0, QuantRounding.SEPARATE, 4, 32);
+     * }</pre>
+     */
+    public static Tensor encode(String name, float[] values, DType type, QuantRounding rounding, long... shape) {
+        long bytes = type.byteSize(values.length);
+        if (bytes < 0) throw new IllegalArgumentException(name + ": " + values.length + " values do not fill " + type + " blocks");
+        MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
+        int bs = type.blockSize();
+        for (int i = 0; i < values.length / bs; i++) {
+            long off = (long) i * type.blockBytes();
+            int x = i * bs;
+            switch (type) {
+                case F32 -> seg.set(LittleEndian.FLOAT, off, values[x]);
+                case F16 -> seg.set(LittleEndian.SHORT, off, Float.floatToFloat16(values[x]));
+                case BF16 -> seg.set(LittleEndian.SHORT, off, toBFloat16(values[x]));
+                case Q4_0 -> Q4_0Block.quantize(values, x, seg, off, rounding);
+                case Q4_1 -> Q4_1Block.quantize(values, x, seg, off, rounding);
+                case Q5_0 -> Q5_0Block.quantize(values, x, seg, off, rounding);
+                case Q5_1 -> Q5_1Block.quantize(values, x, seg, off, rounding);
+                case Q8_0 -> Q8_0Block.quantize(values, x, seg, off);
+                default -> throw new IllegalArgumentException("cannot quantize to " + type);
+            }
+        }
+        return new Tensor(name, type, shape, seg);
+    }
+
+    /** float32 to bfloat16, round to nearest even (NaN stays NaN). */
+    public static short toBFloat16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    /** The same values under another name (the bytes are shared). */
+    public Tensor rename(String newName) {
+        return new Tensor(newName, type, shape, data);
+    }
+
     public String name() {
         return name;
     }
@@ -137,6 +181,9 @@ public final class Tensor {
                         case Q5_0 -> Q5_0Block.dequantize(data, off, out, o);
                         case Q5_1 -> Q5_1Block.dequantize(data, off, out, o);
                         case Q8_0 -> Q8_0Block.dequantize(data, off, out, o);
+                        case Q4_K -> Q4_KBlock.dequantize(data, off, out, o);
+                        case Q5_K -> Q5_KBlock.dequantize(data, off, out, o);
+                        case Q6_K -> Q6_KBlock.dequantize(data, off, out, o);
                         default -> throw new IllegalStateException(type.toString());
                     }
                 }
