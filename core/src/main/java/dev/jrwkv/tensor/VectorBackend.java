@@ -169,18 +169,34 @@ public final class VectorBackend implements Backend, AutoCloseable {
             case BF16 -> {
                 for (int o = from; o < to; o++) y[o] = dotBF16(seg, o * rowBytes, x, 0, in);
             }
-            case Q8_0 -> {
-                if (BLOCK_KERNELS) {
-                    for (int o = from; o < to; o++) y[o] = dotQ8_0(seg, o * rowBytes, x, 0, in);
-                } else {
+            default -> {
+                if (!BLOCK_KERNELS) {
                     decodeAndDot(worker, type, seg, rowBytes, x, y, in, from, to);
+                    return;
+                }
+                switch (type) {
+                    case Q8_0 -> {
+                        for (int o = from; o < to; o++) y[o] = dotQ8_0(seg, o * rowBytes, x, 0, in);
+                    }
+                    case Q4_0 -> {
+                        for (int o = from; o < to; o++) y[o] = dotQ4_0(seg, o * rowBytes, x, 0, in);
+                    }
+                    case Q4_1 -> {
+                        for (int o = from; o < to; o++) y[o] = dotQ4_1(seg, o * rowBytes, x, 0, in);
+                    }
+                    case Q5_0 -> {
+                        for (int o = from; o < to; o++) y[o] = dotQ5_0(seg, o * rowBytes, x, 0, in);
+                    }
+                    case Q5_1 -> {
+                        for (int o = from; o < to; o++) y[o] = dotQ5_1(seg, o * rowBytes, x, 0, in);
+                    }
+                    default -> decodeAndDot(worker, type, seg, rowBytes, x, y, in, from, to);
                 }
             }
-            default -> decodeAndDot(worker, type, seg, rowBytes, x, y, in, from, to);
         }
     }
 
-    /** Decode for types without a fused dot: decode {@link #DECODE_CHUNK} values at a time into L1 scratch. */
+    /** Decode where the block kernels do not fit the vector length: decode {@link #DECODE_CHUNK} values at a time into L1 scratch. */
     private void decodeAndDot(int worker, DType type, MemorySegment seg, long rowBytes, float[] x, float[] y, int in, int from, int to) {
         float[] buf = scratch(worker, Math.min(in, DECODE_CHUNK));
         long chunkBytes = type.byteSize(DECODE_CHUNK);
@@ -306,6 +322,91 @@ public final class VectorBackend implements Backend, AutoCloseable {
         return s;
     }
 
+    /*
+     * The 4- and 5-bit types, decoded in registers. A block's 16 bytes of nibbles give values j (low
+     * nibbles) and j + 16 (high nibbles); the 5-bit types add bit j of qh as bit 4. The _0 types sum
+     * q*x per block and scale by d once (exact per product: |q| < 32 and d has 11 significant bits);
+     * the _1 types form w = q*d + m with one FMA, the same float as the scalar decoder's since q*d is exact.
+     */
+
+    private static float dotQ4_0(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, blocks = n / 32; b < blocks; b++, off += Q4_0Block.BYTES) {
+            int xi = xo + 32 * b;
+            FloatVector s = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += L) {
+                IntVector q = bytesToInts(w, off + 2 + k);
+                s = intsToFloats(q.and(0x0F).sub(8)).fma(FloatVector.fromArray(F, x, xi + k), s);
+                s = intsToFloats(q.lanewise(VectorOperators.LSHR, 4).sub(8)).fma(FloatVector.fromArray(F, x, xi + 16 + k), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, half(w, off)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dotQ4_1(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        for (int b = 0, blocks = n / 32; b < blocks; b++, off += Q4_1Block.BYTES) {
+            int xi = xo + 32 * b;
+            FloatVector d = FloatVector.broadcast(F, half(w, off));
+            FloatVector m = FloatVector.broadcast(F, half(w, off + 2));
+            for (int k = 0; k < 16; k += L) {
+                IntVector q = bytesToInts(w, off + 4 + k);
+                acc0 = intsToFloats(q.and(0x0F)).fma(d, m).fma(FloatVector.fromArray(F, x, xi + k), acc0);
+                acc1 = intsToFloats(q.lanewise(VectorOperators.LSHR, 4)).fma(d, m).fma(FloatVector.fromArray(F, x, xi + 16 + k), acc1);
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dotQ5_0(MemorySegment w, long off, float[] x, int xo, int n) {
+        IntVector toTop = IntVector.broadcast(I, 31).sub(IntVector.zero(I).addIndex(1)); // shift moving bit lane to bit 31
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, blocks = n / 32; b < blocks; b++, off += Q5_0Block.BYTES) {
+            int xi = xo + 32 * b;
+            IntVector qh = IntVector.broadcast(I, w.get(LittleEndian.INT, off + 2));
+            FloatVector s = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += L) {
+                IntVector q = bytesToInts(w, off + 6 + k);
+                IntVector lo = q.and(0x0F).or(fifthBit(qh, toTop.sub(k)));
+                IntVector hi = q.lanewise(VectorOperators.LSHR, 4).or(fifthBit(qh, toTop.sub(16 + k)));
+                s = intsToFloats(lo.sub(16)).fma(FloatVector.fromArray(F, x, xi + k), s);
+                s = intsToFloats(hi.sub(16)).fma(FloatVector.fromArray(F, x, xi + 16 + k), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, half(w, off)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dotQ5_1(MemorySegment w, long off, float[] x, int xo, int n) {
+        IntVector toTop = IntVector.broadcast(I, 31).sub(IntVector.zero(I).addIndex(1));
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        for (int b = 0, blocks = n / 32; b < blocks; b++, off += Q5_1Block.BYTES) {
+            int xi = xo + 32 * b;
+            FloatVector d = FloatVector.broadcast(F, half(w, off));
+            FloatVector m = FloatVector.broadcast(F, half(w, off + 2));
+            IntVector qh = IntVector.broadcast(I, w.get(LittleEndian.INT, off + 4));
+            for (int k = 0; k < 16; k += L) {
+                IntVector q = bytesToInts(w, off + 8 + k);
+                IntVector lo = q.and(0x0F).or(fifthBit(qh, toTop.sub(k)));
+                IntVector hi = q.lanewise(VectorOperators.LSHR, 4).or(fifthBit(qh, toTop.sub(16 + k)));
+                acc0 = intsToFloats(lo).fma(d, m).fma(FloatVector.fromArray(F, x, xi + k), acc0);
+                acc1 = intsToFloats(hi).fma(d, m).fma(FloatVector.fromArray(F, x, xi + 16 + k), acc1);
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Bit 4 of a 5-bit quant: the qh bit that {@code toTop} shifts to bit 31, brought down to bit 4. */
+    private static IntVector fifthBit(IntVector qh, IntVector toTop) {
+        return qh.lanewise(VectorOperators.LSHL, toTop).lanewise(VectorOperators.LSHR, 27).and(0x10);
+    }
+
+    /** L unsigned bytes at {@code off} as ints. */
+    private static IntVector bytesToInts(MemorySegment w, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, w, off, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
     // ---------------------------------------------------------------- decoding rows into floats (prefill, and decode of the other types)
 
     /** Decodes {@code n} values (block aligned) starting at byte {@code off} into {@code dst[d0 ..]}. Bit-identical to {@link Tensor#dequantize}. */
@@ -384,29 +485,29 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 }
             }
             case Q5_0 -> {
-                IntVector lane = IntVector.zero(I).addIndex(1);
+                IntVector toTop = IntVector.broadcast(I, 31).sub(IntVector.zero(I).addIndex(1));
                 for (int b = 0; b < blocks; b++, off += bytes, d0 += 32) {
                     FloatVector d = FloatVector.broadcast(F, half(w, off));
                     IntVector qh = IntVector.broadcast(I, w.get(LittleEndian.INT, off + 2));
                     for (int k = 0; k < 16; k += L) {
                         ByteVector q = ByteVector.fromMemorySegment(B, w, off + 6 + k, LE);
-                        IntVector lo = nibblesToInts(q, false).or(highBits(qh, lane.add(k)));
-                        IntVector hi = nibblesToInts(q, true).or(highBits(qh, lane.add(16 + k)));
+                        IntVector lo = nibblesToInts(q, false).or(fifthBit(qh, toTop.sub(k)));
+                        IntVector hi = nibblesToInts(q, true).or(fifthBit(qh, toTop.sub(16 + k)));
                         intsToFloats(lo.sub(16)).mul(d).intoArray(dst, d0 + k);
                         intsToFloats(hi.sub(16)).mul(d).intoArray(dst, d0 + 16 + k);
                     }
                 }
             }
             case Q5_1 -> {
-                IntVector lane = IntVector.zero(I).addIndex(1);
+                IntVector toTop = IntVector.broadcast(I, 31).sub(IntVector.zero(I).addIndex(1));
                 for (int b = 0; b < blocks; b++, off += bytes, d0 += 32) {
                     FloatVector d = FloatVector.broadcast(F, half(w, off));
                     FloatVector m = FloatVector.broadcast(F, half(w, off + 2));
                     IntVector qh = IntVector.broadcast(I, w.get(LittleEndian.INT, off + 4));
                     for (int k = 0; k < 16; k += L) {
                         ByteVector q = ByteVector.fromMemorySegment(B, w, off + 8 + k, LE);
-                        IntVector lo = nibblesToInts(q, false).or(highBits(qh, lane.add(k)));
-                        IntVector hi = nibblesToInts(q, true).or(highBits(qh, lane.add(16 + k)));
+                        IntVector lo = nibblesToInts(q, false).or(fifthBit(qh, toTop.sub(k)));
+                        IntVector hi = nibblesToInts(q, true).or(fifthBit(qh, toTop.sub(16 + k)));
                         intsToFloats(lo).mul(d).add(m).intoArray(dst, d0 + k);
                         intsToFloats(hi).mul(d).add(m).intoArray(dst, d0 + 16 + k);
                     }
@@ -451,11 +552,6 @@ public final class VectorBackend implements Backend, AutoCloseable {
     private static IntVector nibblesToInts(ByteVector q, boolean high) {
         IntVector v = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
         return high ? v.lanewise(VectorOperators.LSHR, 4) : v.and(0x0F);
-    }
-
-    /** Bit 4 of each 5-bit quant: bit {@code shift[lane]} of qh, moved to bit 4. */
-    private static IntVector highBits(IntVector qh, IntVector shift) {
-        return qh.lanewise(VectorOperators.LSHR, shift).and(1).lanewise(VectorOperators.LSHL, 4);
     }
 
     private static FloatVector intsToFloats(IntVector v) {
