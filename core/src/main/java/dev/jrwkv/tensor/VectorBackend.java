@@ -526,15 +526,12 @@ public final class VectorBackend implements Backend, AutoCloseable {
     /** L IEEE half floats at byte {@code off}, widened exactly (zero, subnormal, inf and NaN included). */
     private static FloatVector halves(MemorySegment w, long off) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(H, w, off, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-        IntVector u = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13); // exponent and mantissa in float position
-        IntVector e = u.and(0x0f800000);
-        u = u.add(0x38000000); // rebias exponent: 15 -> 127
-        u = u.blend(u.add(0x38000000), e.compare(VectorOperators.EQ, 0x0f800000)); // inf/NaN: exponent all ones
-        FloatVector f = u.reinterpretAsFloats();
+        IntVector e = h.and(0x7c00);
+        IntVector u = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).add(0x38000000); // rebias exponent: 15 -> 127
+        u = u.add(0x38000000, e.compare(VectorOperators.EQ, 0x7c00)); // inf/NaN: exponent all ones
         // subnormal or zero: 2^-14 * (1 + m/1024) - 2^-14 = m * 2^-24, exact and without subnormal arithmetic
         VectorMask<Integer> small = e.compare(VectorOperators.EQ, 0);
-        FloatVector sub = u.add(0x00800000).reinterpretAsFloats().sub(0x1p-14f);
-        f = f.blend(sub, small.cast(F));
+        FloatVector f = u.add(0x00800000, small).reinterpretAsFloats().sub(0x1p-14f, small.cast(F));
         return f.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
