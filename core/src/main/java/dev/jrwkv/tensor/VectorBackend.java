@@ -1,0 +1,711 @@
+package dev.jrwkv.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Kernels on the JDK Vector API ({@link FloatVector#SPECIES_PREFERRED}: AVX-512, AVX2, NEON, ...),
+ * spread over a {@link WorkerPool}. Weights are read straight from the tensor's memory and decoded
+ * in registers; results equal {@link ScalarBackend}'s up to float summation order.
+ *
+ * <p>One token (decode) streams every weight row once, rows split across the threads. Several
+ * tokens (prefill) decode a tile of rows into per-thread scratch and apply it to a block of tokens
+ * at a time, so each decoded weight is used many times while it is in cache.
+ *
+ * <pre>{@code
+ * try (VectorBackend backend = new VectorBackend(4)) {
+ *     backend.matvec(weight, x, y); // y = weight * x
+ * }
+ * }</pre>
+ *
+ * Calls are thread safe; parallel kernels from several threads run one after another.
+ */
+public final class VectorBackend implements Backend, AutoCloseable {
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final int L = F.length();
+    /** Halves with as many lanes as {@link #F}; always a valid shape (L >= 4). */
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    /** Bytes with as many lanes as {@link #F}, or null where that shape does not exist (fewer than 8 lanes). */
+    private static final VectorSpecies<Byte> B = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    /** The in-register block decoders need 8 or 16 lanes (a block is 32 values, 16 bytes of nibbles). */
+    private static final boolean BLOCK_KERNELS = L == 8 || L == 16;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Below this many multiply-adds a job runs on the caller: waking workers costs more. */
+    private static final long PARALLEL_MIN_WORK = 1 << 15;
+    /** Rows decoded together in prefill; the register tile is {@code TILE_ROWS x 2} tokens. */
+    private static final int TILE_ROWS = 4;
+    /** Token block of prefill: that many input rows stay in L2 while a chunk's row tiles pass over them. */
+    private static final int TOKEN_BLOCK_FLOATS = 1 << 16;
+    /** Quantized rows without a fused dot product are decoded this many values at a time (fits L1). */
+    private static final int DECODE_CHUNK = 512;
+
+    private final WorkerPool pool;
+    private final boolean ownsPool;
+    private final Matmul job = new Matmul();
+    /** Per-worker scratch (index = worker id); each slot is touched only by its worker. */
+    private final float[][] scratch;
+
+    /** A backend with one thread per available processor. */
+    public VectorBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A backend with its own pool of {@code threads} threads (the caller counts as one), stopped by {@link #close()}. */
+    public VectorBackend(int threads) {
+        this(new WorkerPool(threads), true);
+    }
+
+    /** A backend on a pool owned by someone else; {@link #close()} leaves the pool running. */
+    public VectorBackend(WorkerPool pool) {
+        this(pool, false);
+    }
+
+    private VectorBackend(WorkerPool pool, boolean ownsPool) {
+        this.pool = pool;
+        this.ownsPool = ownsPool;
+        this.scratch = new float[pool.size()][];
+    }
+
+    /** Lanes of the float vectors the kernels use (16 with AVX-512, 8 with AVX2). */
+    public static int vectorLength() {
+        return L;
+    }
+
+    // ---------------------------------------------------------------- matmul
+
+    @Override
+    public void matmul(Tensor w, float[] x, float[] y, int tokens) {
+        long rows = w.rows();
+        long cols = w.cols();
+        if (rows > Integer.MAX_VALUE || cols > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(w + ": too large for a matmul");
+        }
+        int out = (int) rows;
+        int in = (int) cols;
+        if (tokens < 0) throw new IllegalArgumentException("negative token count " + tokens);
+        if ((long) tokens * in > x.length) {
+            throw new IllegalArgumentException(w + ": input has " + x.length + " floats, " + tokens + " x " + in + " needed");
+        }
+        if ((long) tokens * out > y.length) {
+            throw new IllegalArgumentException(w + ": output has " + y.length + " floats, " + tokens + " x " + out + " needed");
+        }
+        if (out == 0 || tokens == 0) return;
+        long work = (long) out * in * tokens;
+        int threads = work < PARALLEL_MIN_WORK ? 1 : pool.size();
+        // Several chunks per thread so that a thread slowed by the OS does not hold everyone up.
+        int rowsPerChunk = Math.max(TILE_ROWS, ceilDiv(out, threads * 4));
+        rowsPerChunk = ceilDiv(rowsPerChunk, TILE_ROWS) * TILE_ROWS;
+        int chunks = threads == 1 ? 1 : ceilDiv(out, rowsPerChunk);
+        if (chunks == 1) rowsPerChunk = out;
+        synchronized (job) {
+            job.set(w, x, y, tokens, out, in, rowsPerChunk);
+            try {
+                pool.run(chunks, job);
+            } finally {
+                job.clear();
+            }
+        }
+    }
+
+    /** The parameters of the running matmul: reused so that a call allocates nothing. */
+    private final class Matmul implements WorkerPool.Task {
+        private Tensor w;
+        private float[] x;
+        private float[] y;
+        private int tokens;
+        private int out;
+        private int in;
+        private int rowsPerChunk;
+
+        void set(Tensor w, float[] x, float[] y, int tokens, int out, int in, int rowsPerChunk) {
+            this.w = w;
+            this.x = x;
+            this.y = y;
+            this.tokens = tokens;
+            this.out = out;
+            this.in = in;
+            this.rowsPerChunk = rowsPerChunk;
+        }
+
+        void clear() {
+            w = null;
+            x = null;
+            y = null;
+        }
+
+        @Override
+        public void run(int worker, int chunk) {
+            int from = chunk * rowsPerChunk;
+            int to = Math.min(out, from + rowsPerChunk);
+            if (tokens == 1) matvecRows(worker, w, x, y, in, from, to);
+            else matmulRows(worker, w, x, y, tokens, out, in, from, to);
+        }
+    }
+
+    /** Decode: {@code y[o] = W[o] . x} for rows {@code [from, to)}, each row streamed once. */
+    private void matvecRows(int worker, Tensor w, float[] x, float[] y, int in, int from, int to) {
+        MemorySegment seg = w.data();
+        DType type = w.type();
+        long rowBytes = type.byteSize(in);
+        switch (type) {
+            case F32 -> {
+                for (int o = from; o < to; o++) y[o] = dotF32(seg, o * rowBytes, x, 0, in);
+            }
+            case F16 -> {
+                for (int o = from; o < to; o++) y[o] = dotF16(seg, o * rowBytes, x, 0, in);
+            }
+            case BF16 -> {
+                for (int o = from; o < to; o++) y[o] = dotBF16(seg, o * rowBytes, x, 0, in);
+            }
+            default -> {
+                if (!BLOCK_KERNELS) {
+                    decodeAndDot(worker, type, seg, rowBytes, x, y, in, from, to);
+                    return;
+                }
+                switch (type) {
+                    case Q8_0 -> {
+                        for (int o = from; o < to; o++) y[o] = dotQ8_0(seg, o * rowBytes, x, 0, in);
+                    }
+                    case Q4_0 -> {
+                        for (int o = from; o < to; o++) y[o] = dotQ4_0(seg, o * rowBytes, x, 0, in);
+                    }
+                    case Q4_1 -> {
+                        for (int o = from; o < to; o++) y[o] = dotQ4_1(seg, o * rowBytes, x, 0, in);
+                    }
+                    case Q5_0 -> {
+                        for (int o = from; o < to; o++) y[o] = dotQ5_0(seg, o * rowBytes, x, 0, in);
+                    }
+                    case Q5_1 -> {
+                        for (int o = from; o < to; o++) y[o] = dotQ5_1(seg, o * rowBytes, x, 0, in);
+                    }
+                    default -> decodeAndDot(worker, type, seg, rowBytes, x, y, in, from, to);
+                }
+            }
+        }
+    }
+
+    /** Decode where the block kernels do not fit the vector length: decode {@link #DECODE_CHUNK} values at a time into L1 scratch. */
+    private void decodeAndDot(int worker, DType type, MemorySegment seg, long rowBytes, float[] x, float[] y, int in, int from, int to) {
+        float[] buf = scratch(worker, Math.min(in, DECODE_CHUNK));
+        long chunkBytes = type.byteSize(DECODE_CHUNK);
+        for (int o = from; o < to; o++) {
+            long off = o * rowBytes;
+            float sum = 0f;
+            for (int i = 0; i < in; i += DECODE_CHUNK, off += chunkBytes) {
+                int n = Math.min(DECODE_CHUNK, in - i);
+                decode(type, seg, off, n, buf);
+                sum += dot(buf, 0, x, i, n);
+            }
+            y[o] = sum;
+        }
+    }
+
+    /**
+     * Prefill: rows {@code [from, to)} for all tokens. Tokens go in blocks small enough to stay in
+     * cache; per block, each tile of rows is decoded once and applied to every token of the block.
+     */
+    private void matmulRows(int worker, Tensor w, float[] x, float[] y, int tokens, int out, int in, int from, int to) {
+        MemorySegment seg = w.data();
+        DType type = w.type();
+        long rowBytes = type.byteSize(in);
+        int tokenBlock = Math.max(2, TOKEN_BLOCK_FLOATS / Math.max(1, in));
+        float[] tile = scratch(worker, TILE_ROWS * in);
+        for (int t0 = 0; t0 < tokens; t0 += tokenBlock) {
+            int t1 = Math.min(tokens, t0 + tokenBlock);
+            for (int r0 = from; r0 < to; r0 += TILE_ROWS) {
+                int nr = Math.min(TILE_ROWS, to - r0);
+                for (int r = 0; r < nr; r++) decode(type, seg, (r0 + r) * rowBytes, in, tile, r * in);
+                if (nr == TILE_ROWS) {
+                    int t = t0;
+                    for (; t + 1 < t1; t += 2) dot4x2(tile, in, x, t * in, (t + 1) * in, y, t * out + r0, (t + 1) * out + r0);
+                    if (t < t1) dot4x1(tile, in, x, t * in, y, t * out + r0);
+                } else {
+                    for (int t = t0; t < t1; t++) {
+                        for (int r = 0; r < nr; r++) y[t * out + r0 + r] = dot(tile, r * in, x, t * in, in);
+                    }
+                }
+            }
+        }
+    }
+
+    private float[] scratch(int worker, int size) {
+        float[] s = scratch[worker];
+        if (s == null || s.length < size) {
+            s = new float[Math.max(size, DECODE_CHUNK)];
+            scratch[worker] = s;
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- fused dot products (decode)
+
+    private static float dotF32(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int up = n - 4 * L; i <= up; i += 4 * L) {
+            long o = off + 4L * i;
+            a0 = FloatVector.fromMemorySegment(F, w, o, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
+            a1 = FloatVector.fromMemorySegment(F, w, o + 4L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+            a2 = FloatVector.fromMemorySegment(F, w, o + 8L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + 2 * L), a2);
+            a3 = FloatVector.fromMemorySegment(F, w, o + 12L * L, LE).fma(FloatVector.fromArray(F, x, xo + i + 3 * L), a3);
+        }
+        for (int up = n - L; i <= up; i += L) {
+            a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
+        }
+        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += w.get(LittleEndian.FLOAT, off + 4L * i) * x[xo + i];
+        return sum;
+    }
+
+    private static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int i = 0;
+        for (int up = n - 2 * L; i <= up; i += 2 * L) {
+            long o = off + 2L * i;
+            a0 = halves(w, o).fma(FloatVector.fromArray(F, x, xo + i), a0);
+            a1 = halves(w, o + 2L * L).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+        }
+        for (int up = n - L; i <= up; i += L) a0 = halves(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), a0);
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += Float.float16ToFloat(w.get(LittleEndian.SHORT, off + 2L * i)) * x[xo + i];
+        return sum;
+    }
+
+    private static float dotBF16(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int i = 0;
+        for (int up = n - 2 * L; i <= up; i += 2 * L) {
+            long o = off + 2L * i;
+            a0 = bfloats(w, o).fma(FloatVector.fromArray(F, x, xo + i), a0);
+            a1 = bfloats(w, o + 2L * L).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+        }
+        for (int up = n - L; i <= up; i += L) a0 = bfloats(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), a0);
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += Float.intBitsToFloat(w.get(LittleEndian.SHORT, off + 2L * i) << 16) * x[xo + i];
+        return sum;
+    }
+
+    /** Q8_0: per block, sum q*x in registers, then scale once by d. Needs {@link #BLOCK_KERNELS}. */
+    private static float dotQ8_0(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        int blocks = n / Q8_0Block.SIZE;
+        int b = 0;
+        // two blocks per round: two independent accumulator chains
+        for (; b + 1 < blocks; b += 2, off += 2 * Q8_0Block.BYTES) {
+            int i = xo + b * Q8_0Block.SIZE;
+            acc0 = q8Block(w, off, x, i).fma(FloatVector.broadcast(F, half(w, off)), acc0);
+            long off1 = off + Q8_0Block.BYTES;
+            acc1 = q8Block(w, off1, x, i + Q8_0Block.SIZE).fma(FloatVector.broadcast(F, half(w, off1)), acc1);
+        }
+        if (b < blocks) acc0 = q8Block(w, off, x, xo + b * Q8_0Block.SIZE).fma(FloatVector.broadcast(F, half(w, off)), acc0);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Lane-wise partial sums of q*x over one Q8_0 block (unscaled). */
+    private static FloatVector q8Block(MemorySegment w, long off, float[] x, int xi) {
+        FloatVector s = FloatVector.zero(F);
+        for (int k = 0; k < Q8_0Block.SIZE; k += L) {
+            s = bytesToFloats(ByteVector.fromMemorySegment(B, w, off + 2 + k, LE)).fma(FloatVector.fromArray(F, x, xi + k), s);
+        }
+        return s;
+    }
+
+    /*
+     * The 4- and 5-bit types, decoded in registers. A block's 16 bytes of nibbles give values j (low
+     * nibbles) and j + 16 (high nibbles); the 5-bit types add bit j of qh as bit 4. The _0 types sum
+     * q*x per block and scale by d once (exact per product: |q| < 32 and d has 11 significant bits);
+     * the _1 types form w = q*d + m with one FMA, the same float as the scalar decoder's since q*d is exact.
+     */
+
+    private static float dotQ4_0(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, blocks = n / 32; b < blocks; b++, off += Q4_0Block.BYTES) {
+            int xi = xo + 32 * b;
+            FloatVector s = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += L) {
+                IntVector q = bytesToInts(w, off + 2 + k);
+                s = intsToFloats(q.and(0x0F).sub(8)).fma(FloatVector.fromArray(F, x, xi + k), s);
+                s = intsToFloats(q.lanewise(VectorOperators.LSHR, 4).sub(8)).fma(FloatVector.fromArray(F, x, xi + 16 + k), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, half(w, off)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dotQ4_1(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        for (int b = 0, blocks = n / 32; b < blocks; b++, off += Q4_1Block.BYTES) {
+            int xi = xo + 32 * b;
+            FloatVector d = FloatVector.broadcast(F, half(w, off));
+            FloatVector m = FloatVector.broadcast(F, half(w, off + 2));
+            for (int k = 0; k < 16; k += L) {
+                IntVector q = bytesToInts(w, off + 4 + k);
+                acc0 = intsToFloats(q.and(0x0F)).fma(d, m).fma(FloatVector.fromArray(F, x, xi + k), acc0);
+                acc1 = intsToFloats(q.lanewise(VectorOperators.LSHR, 4)).fma(d, m).fma(FloatVector.fromArray(F, x, xi + 16 + k), acc1);
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dotQ5_0(MemorySegment w, long off, float[] x, int xo, int n) {
+        IntVector toTop = IntVector.broadcast(I, 31).sub(IntVector.zero(I).addIndex(1)); // shift moving bit lane to bit 31
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, blocks = n / 32; b < blocks; b++, off += Q5_0Block.BYTES) {
+            int xi = xo + 32 * b;
+            IntVector qh = IntVector.broadcast(I, w.get(LittleEndian.INT, off + 2));
+            FloatVector s = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += L) {
+                IntVector q = bytesToInts(w, off + 6 + k);
+                IntVector lo = q.and(0x0F).or(fifthBit(qh, toTop.sub(k)));
+                IntVector hi = q.lanewise(VectorOperators.LSHR, 4).or(fifthBit(qh, toTop.sub(16 + k)));
+                s = intsToFloats(lo.sub(16)).fma(FloatVector.fromArray(F, x, xi + k), s);
+                s = intsToFloats(hi.sub(16)).fma(FloatVector.fromArray(F, x, xi + 16 + k), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, half(w, off)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dotQ5_1(MemorySegment w, long off, float[] x, int xo, int n) {
+        IntVector toTop = IntVector.broadcast(I, 31).sub(IntVector.zero(I).addIndex(1));
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        for (int b = 0, blocks = n / 32; b < blocks; b++, off += Q5_1Block.BYTES) {
+            int xi = xo + 32 * b;
+            FloatVector d = FloatVector.broadcast(F, half(w, off));
+            FloatVector m = FloatVector.broadcast(F, half(w, off + 2));
+            IntVector qh = IntVector.broadcast(I, w.get(LittleEndian.INT, off + 4));
+            for (int k = 0; k < 16; k += L) {
+                IntVector q = bytesToInts(w, off + 8 + k);
+                IntVector lo = q.and(0x0F).or(fifthBit(qh, toTop.sub(k)));
+                IntVector hi = q.lanewise(VectorOperators.LSHR, 4).or(fifthBit(qh, toTop.sub(16 + k)));
+                acc0 = intsToFloats(lo).fma(d, m).fma(FloatVector.fromArray(F, x, xi + k), acc0);
+                acc1 = intsToFloats(hi).fma(d, m).fma(FloatVector.fromArray(F, x, xi + 16 + k), acc1);
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Bit 4 of a 5-bit quant: the qh bit that {@code toTop} shifts to bit 31, brought down to bit 4. */
+    private static IntVector fifthBit(IntVector qh, IntVector toTop) {
+        return qh.lanewise(VectorOperators.LSHL, toTop).lanewise(VectorOperators.LSHR, 27).and(0x10);
+    }
+
+    /** L unsigned bytes at {@code off} as ints. */
+    private static IntVector bytesToInts(MemorySegment w, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, w, off, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    // ---------------------------------------------------------------- decoding rows into floats (prefill, and decode of the other types)
+
+    /** Decodes {@code n} values (block aligned) starting at byte {@code off} into {@code dst[d0 ..]}. Bit-identical to {@link Tensor#dequantize}. */
+    private static void decode(DType type, MemorySegment w, long off, int n, float[] dst, int d0) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(w, LittleEndian.FLOAT, off, dst, d0, n);
+            case F16 -> {
+                int i = 0;
+                for (int up = n - L; i <= up; i += L) halves(w, off + 2L * i).intoArray(dst, d0 + i);
+                for (; i < n; i++) dst[d0 + i] = Float.float16ToFloat(w.get(LittleEndian.SHORT, off + 2L * i));
+            }
+            case BF16 -> {
+                int i = 0;
+                for (int up = n - L; i <= up; i += L) bfloats(w, off + 2L * i).intoArray(dst, d0 + i);
+                for (; i < n; i++) dst[d0 + i] = Float.intBitsToFloat(w.get(LittleEndian.SHORT, off + 2L * i) << 16);
+            }
+            default -> decodeBlocks(type, w, off, n / type.blockSize(), dst, d0);
+        }
+    }
+
+    /** Row {@code row} of {@code w} through the vector decoders; tests hold it bit-identical to {@link Tensor#dequantizeRow}. */
+    static void decodeRow(Tensor w, long row, float[] out) {
+        int in = Math.toIntExact(w.cols());
+        decode(w.type(), w.data(), row * w.type().byteSize(in), in, out, 0);
+    }
+
+    private static void decode(DType type, MemorySegment w, long off, int n, float[] dst) {
+        decode(type, w, off, n, dst, 0);
+    }
+
+    private static void decodeBlocks(DType type, MemorySegment w, long off, int blocks, float[] dst, int d0) {
+        int bytes = type.blockBytes();
+        if (!BLOCK_KERNELS) {
+            for (int b = 0; b < blocks; b++, off += bytes, d0 += 32) {
+                switch (type) {
+                    case Q8_0 -> Q8_0Block.dequantize(w, off, dst, d0);
+                    case Q4_0 -> Q4_0Block.dequantize(w, off, dst, d0);
+                    case Q4_1 -> Q4_1Block.dequantize(w, off, dst, d0);
+                    case Q5_0 -> Q5_0Block.dequantize(w, off, dst, d0);
+                    case Q5_1 -> Q5_1Block.dequantize(w, off, dst, d0);
+                    default -> throw new IllegalStateException("no decoder for " + type);
+                }
+            }
+            return;
+        }
+        switch (type) {
+            case Q8_0 -> {
+                for (int b = 0; b < blocks; b++, off += bytes, d0 += 32) {
+                    FloatVector d = FloatVector.broadcast(F, half(w, off));
+                    for (int k = 0; k < 32; k += L) {
+                        bytesToFloats(ByteVector.fromMemorySegment(B, w, off + 2 + k, LE)).mul(d).intoArray(dst, d0 + k);
+                    }
+                }
+            }
+            case Q4_0 -> {
+                for (int b = 0; b < blocks; b++, off += bytes, d0 += 32) {
+                    FloatVector d = FloatVector.broadcast(F, half(w, off));
+                    for (int k = 0; k < 16; k += L) {
+                        ByteVector q = ByteVector.fromMemorySegment(B, w, off + 2 + k, LE);
+                        // (q - 8) * d, exactly as the scalar decoder rounds it
+                        intsToFloats(nibblesToInts(q, false).sub(8)).mul(d).intoArray(dst, d0 + k);
+                        intsToFloats(nibblesToInts(q, true).sub(8)).mul(d).intoArray(dst, d0 + 16 + k);
+                    }
+                }
+            }
+            case Q4_1 -> {
+                for (int b = 0; b < blocks; b++, off += bytes, d0 += 32) {
+                    FloatVector d = FloatVector.broadcast(F, half(w, off));
+                    FloatVector m = FloatVector.broadcast(F, half(w, off + 2));
+                    for (int k = 0; k < 16; k += L) {
+                        ByteVector q = ByteVector.fromMemorySegment(B, w, off + 4 + k, LE);
+                        // q * d + m as two roundings (no fma), like the scalar decoder
+                        intsToFloats(nibblesToInts(q, false)).mul(d).add(m).intoArray(dst, d0 + k);
+                        intsToFloats(nibblesToInts(q, true)).mul(d).add(m).intoArray(dst, d0 + 16 + k);
+                    }
+                }
+            }
+            case Q5_0 -> {
+                IntVector toTop = IntVector.broadcast(I, 31).sub(IntVector.zero(I).addIndex(1));
+                for (int b = 0; b < blocks; b++, off += bytes, d0 += 32) {
+                    FloatVector d = FloatVector.broadcast(F, half(w, off));
+                    IntVector qh = IntVector.broadcast(I, w.get(LittleEndian.INT, off + 2));
+                    for (int k = 0; k < 16; k += L) {
+                        ByteVector q = ByteVector.fromMemorySegment(B, w, off + 6 + k, LE);
+                        IntVector lo = nibblesToInts(q, false).or(fifthBit(qh, toTop.sub(k)));
+                        IntVector hi = nibblesToInts(q, true).or(fifthBit(qh, toTop.sub(16 + k)));
+                        intsToFloats(lo.sub(16)).mul(d).intoArray(dst, d0 + k);
+                        intsToFloats(hi.sub(16)).mul(d).intoArray(dst, d0 + 16 + k);
+                    }
+                }
+            }
+            case Q5_1 -> {
+                IntVector toTop = IntVector.broadcast(I, 31).sub(IntVector.zero(I).addIndex(1));
+                for (int b = 0; b < blocks; b++, off += bytes, d0 += 32) {
+                    FloatVector d = FloatVector.broadcast(F, half(w, off));
+                    FloatVector m = FloatVector.broadcast(F, half(w, off + 2));
+                    IntVector qh = IntVector.broadcast(I, w.get(LittleEndian.INT, off + 4));
+                    for (int k = 0; k < 16; k += L) {
+                        ByteVector q = ByteVector.fromMemorySegment(B, w, off + 8 + k, LE);
+                        IntVector lo = nibblesToInts(q, false).or(fifthBit(qh, toTop.sub(k)));
+                        IntVector hi = nibblesToInts(q, true).or(fifthBit(qh, toTop.sub(16 + k)));
+                        intsToFloats(lo).mul(d).add(m).intoArray(dst, d0 + k);
+                        intsToFloats(hi).mul(d).add(m).intoArray(dst, d0 + 16 + k);
+                    }
+                }
+            }
+            default -> throw new IllegalStateException("no decoder for " + type);
+        }
+    }
+
+    // ---------------------------------------------------------------- register-level conversions
+
+    private static float half(MemorySegment w, long off) {
+        return Float.float16ToFloat(w.get(LittleEndian.SHORT, off));
+    }
+
+    /** L IEEE half floats at byte {@code off}, widened exactly (zero, subnormal, inf and NaN included). */
+    private static FloatVector halves(MemorySegment w, long off) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, w, off, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+        IntVector e = h.and(0x7c00);
+        IntVector u = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).add(0x38000000); // rebias exponent: 15 -> 127
+        u = u.add(0x38000000, e.compare(VectorOperators.EQ, 0x7c00)); // inf/NaN: exponent all ones
+        // subnormal or zero: 2^-14 * (1 + m/1024) - 2^-14 = m * 2^-24, exact and without subnormal arithmetic
+        VectorMask<Integer> small = e.compare(VectorOperators.EQ, 0);
+        FloatVector f = u.add(0x00800000, small).reinterpretAsFloats().sub(0x1p-14f, small.cast(F));
+        return f.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** L bfloat16 values at byte {@code off}: the high half of a float. */
+    private static FloatVector bfloats(MemorySegment w, long off) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, w, off, LE).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    private static FloatVector bytesToFloats(ByteVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** The low (or high) nibbles of L bytes as ints 0..15. */
+    private static IntVector nibblesToInts(ByteVector q, boolean high) {
+        IntVector v = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        return high ? v.lanewise(VectorOperators.LSHR, 4) : v.and(0x0F);
+    }
+
+    private static FloatVector intsToFloats(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    // ---------------------------------------------------------------- dot products on decoded floats
+
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector s0 = FloatVector.zero(F), s1 = s0;
+        int i = 0;
+        for (int up = n - 2 * L; i <= up; i += 2 * L) {
+            s0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), s0);
+            s1 = FloatVector.fromArray(F, a, ao + i + L).fma(FloatVector.fromArray(F, b, bo + i + L), s1);
+        }
+        for (int up = n - L; i <= up; i += L) s0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), s0);
+        float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += a[ao + i] * b[bo + i];
+        return sum;
+    }
+
+    /** Four decoded rows (at {@code 0, n, 2n, 3n} of {@code w}) times two tokens: 8 dot products sharing every load. */
+    private static void dot4x2(float[] w, int n, float[] x, int x0, int x1, float[] y, int y0, int y1) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector a00 = zero, a10 = zero, a20 = zero, a30 = zero, a01 = zero, a11 = zero, a21 = zero, a31 = zero;
+        int i = 0;
+        for (int up = n - L; i <= up; i += L) {
+            FloatVector u = FloatVector.fromArray(F, x, x0 + i);
+            FloatVector v = FloatVector.fromArray(F, x, x1 + i);
+            FloatVector w0 = FloatVector.fromArray(F, w, i);
+            a00 = w0.fma(u, a00);
+            a01 = w0.fma(v, a01);
+            FloatVector w1 = FloatVector.fromArray(F, w, n + i);
+            a10 = w1.fma(u, a10);
+            a11 = w1.fma(v, a11);
+            FloatVector w2 = FloatVector.fromArray(F, w, 2 * n + i);
+            a20 = w2.fma(u, a20);
+            a21 = w2.fma(v, a21);
+            FloatVector w3 = FloatVector.fromArray(F, w, 3 * n + i);
+            a30 = w3.fma(u, a30);
+            a31 = w3.fma(v, a31);
+        }
+        float s00 = a00.reduceLanes(VectorOperators.ADD), s10 = a10.reduceLanes(VectorOperators.ADD);
+        float s20 = a20.reduceLanes(VectorOperators.ADD), s30 = a30.reduceLanes(VectorOperators.ADD);
+        float s01 = a01.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
+        float s21 = a21.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float u = x[x0 + i], v = x[x1 + i];
+            s00 += w[i] * u;
+            s01 += w[i] * v;
+            s10 += w[n + i] * u;
+            s11 += w[n + i] * v;
+            s20 += w[2 * n + i] * u;
+            s21 += w[2 * n + i] * v;
+            s30 += w[3 * n + i] * u;
+            s31 += w[3 * n + i] * v;
+        }
+        y[y0] = s00;
+        y[y0 + 1] = s10;
+        y[y0 + 2] = s20;
+        y[y0 + 3] = s30;
+        y[y1] = s01;
+        y[y1 + 1] = s11;
+        y[y1 + 2] = s21;
+        y[y1 + 3] = s31;
+    }
+
+    /** Four decoded rows times one token. */
+    private static void dot4x1(float[] w, int n, float[] x, int x0, float[] y, int y0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int up = n - L; i <= up; i += L) {
+            FloatVector u = FloatVector.fromArray(F, x, x0 + i);
+            a0 = FloatVector.fromArray(F, w, i).fma(u, a0);
+            a1 = FloatVector.fromArray(F, w, n + i).fma(u, a1);
+            a2 = FloatVector.fromArray(F, w, 2 * n + i).fma(u, a2);
+            a3 = FloatVector.fromArray(F, w, 3 * n + i).fma(u, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float u = x[x0 + i];
+            s0 += w[i] * u;
+            s1 += w[n + i] * u;
+            s2 += w[2 * n + i] * u;
+            s3 += w[3 * n + i] * u;
+        }
+        y[y0] = s0;
+        y[y0 + 1] = s1;
+        y[y0 + 2] = s2;
+        y[y0 + 3] = s3;
+    }
+
+    // ---------------------------------------------------------------- norms
+
+    @Override
+    public void layerNorm(float[] x, float[] out, int tokens, float[] weight, float[] bias, float eps) {
+        int c = weight.length;
+        checkNorm(x, out, tokens, c, weight, bias, 1);
+        for (int t = 0; t < tokens; t++) normalize(x, out, t * c, c, weight, bias, 0, eps);
+    }
+
+    @Override
+    public void groupNorm(float[] x, float[] out, int tokens, int groups, float[] weight, float[] bias, float eps) {
+        int c = weight.length;
+        checkNorm(x, out, tokens, c, weight, bias, groups);
+        int n = c / groups;
+        for (int t = 0; t < tokens; t++) {
+            for (int g = 0; g < groups; g++) normalize(x, out, t * c + g * n, n, weight, bias, g * n, eps);
+        }
+    }
+
+    private static void checkNorm(float[] x, float[] out, int tokens, int c, float[] weight, float[] bias, int groups) {
+        if (groups < 1 || c % groups != 0) throw new IllegalArgumentException(c + " channels do not split into " + groups + " groups");
+        if (bias.length != c) throw new IllegalArgumentException("norm bias has " + bias.length + " values, weight " + c);
+        if (tokens < 0 || (long) tokens * c > x.length || (long) tokens * c > out.length) {
+            throw new IllegalArgumentException("norm of " + tokens + " x " + c + " values: input has " + x.length + ", output " + out.length);
+        }
+    }
+
+    /** Same steps as the scalar reference (mean, variance, then ((x - mean) * inv) * w + b), summed lane-wise. */
+    private static void normalize(float[] x, float[] out, int off, int n, float[] weight, float[] bias, int wOff, float eps) {
+        int up = F.loopBound(n);
+        FloatVector s = FloatVector.zero(F);
+        int i = 0;
+        for (; i < up; i += L) s = s.add(FloatVector.fromArray(F, x, off + i));
+        float sum = s.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += x[off + i];
+        float mean = sum / n;
+        FloatVector m = FloatVector.broadcast(F, mean);
+        FloatVector v = FloatVector.zero(F);
+        for (i = 0; i < up; i += L) {
+            FloatVector d = FloatVector.fromArray(F, x, off + i).sub(m);
+            v = d.fma(d, v);
+        }
+        float var = v.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float d = x[off + i] - mean;
+            var += d * d;
+        }
+        var /= n;
+        float inv = (float) (1.0 / Math.sqrt(var + eps));
+        for (i = 0; i < up; i += L) {
+            FloatVector y = FloatVector.fromArray(F, x, off + i).sub(m).mul(inv)
+                    .mul(FloatVector.fromArray(F, weight, wOff + i)).add(FloatVector.fromArray(F, bias, wOff + i));
+            y.intoArray(out, off + i);
+        }
+        for (; i < n; i++) out[off + i] = (x[off + i] - mean) * inv * weight[wOff + i] + bias[wOff + i];
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** Stops the worker threads if this backend created them. */
+    @Override
+    public void close() {
+        if (ownsPool) pool.close();
+    }
+}
