@@ -5,6 +5,7 @@ import dev.jrwkv.format.ModelFiles;
 import dev.jrwkv.format.TensorStore;
 import dev.jrwkv.tensor.Backend;
 import dev.jrwkv.tensor.ScalarBackend;
+import dev.jrwkv.tensor.VectorBackend;
 
 import java.nio.file.Path;
 
@@ -21,12 +22,25 @@ import java.nio.file.Path;
  */
 public interface Model extends AutoCloseable {
 
-    /** Loads any supported file with the reference kernels. */
+    /**
+     * Loads any supported file with the fast kernels ({@link VectorBackend}, one thread per
+     * processor); closing the model stops its threads.
+     */
     static Model load(Path path) {
-        return load(path, new ScalarBackend());
+        VectorBackend backend = new VectorBackend();
+        try {
+            return ((RwkvModel) load(path, backend)).owning(backend);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
     }
 
-    /** Loads any supported file; the version and sizes are detected from the tensors. */
+    /**
+     * Loads any supported file with the given kernels (e.g. {@link ScalarBackend}, the reference, or a
+     * {@link VectorBackend} shared by several models); the backend stays open when the model closes.
+     * The version and sizes are detected from the tensors.
+     */
     static Model load(Path path, Backend backend) {
         TensorStore opened = ModelFiles.open(path);
         // llama.cpp GGUF: read through a view with the official names and values

@@ -24,6 +24,7 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
     private final float[] ln0w, ln0b, lnOutW, lnOutB;
     private final Tensor head;
     private final String fingerprint;
+    private AutoCloseable ownedBackend;
 
     RwkvModel(ModelConfig config, TensorStore store, Backend backend) {
         this.config = config;
@@ -159,8 +160,21 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
         return fingerprint;
     }
 
+    /** Makes this model close {@code backend} when it closes (it was created for this model alone). */
+    final Model owning(AutoCloseable backend) {
+        this.ownedBackend = backend;
+        return this;
+    }
+
     @Override
     public final void close() {
         store.close();
+        if (ownedBackend != null) {
+            try {
+                ownedBackend.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot stop the kernel threads", e);
+            }
+        }
     }
 }

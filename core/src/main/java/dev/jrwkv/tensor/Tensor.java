@@ -171,22 +171,28 @@ public final class Tensor {
                 if (first % bs != 0 || count % bs != 0) {
                     throw new IllegalArgumentException(name + ": " + type + " reads must be block aligned");
                 }
-                long block = first / bs;
-                for (int b = 0; b < count / bs; b++) {
-                    long off = (block + b) * type.blockBytes();
-                    int o = outOffset + b * bs;
-                    switch (type) {
-                        case Q4_0 -> Q4_0Block.dequantize(data, off, out, o);
-                        case Q4_1 -> Q4_1Block.dequantize(data, off, out, o);
-                        case Q5_0 -> Q5_0Block.dequantize(data, off, out, o);
-                        case Q5_1 -> Q5_1Block.dequantize(data, off, out, o);
-                        case Q8_0 -> Q8_0Block.dequantize(data, off, out, o);
-                        case Q4_K -> Q4_KBlock.dequantize(data, off, out, o);
-                        case Q5_K -> Q5_KBlock.dequantize(data, off, out, o);
-                        case Q6_K -> Q6_KBlock.dequantize(data, off, out, o);
-                        default -> throw new IllegalStateException(type.toString());
-                    }
-                }
+                dequantizeBlocks(type, data, first / bs * type.blockBytes(), count / bs, out, outOffset);
+            }
+        }
+    }
+
+    /**
+     * Decodes {@code blocks} consecutive blocks of a quantized {@code type} starting at byte {@code offset}
+     * of {@code src} into {@code out[outOffset ..]}: the one place that maps a type to its block decoder.
+     */
+    public static void dequantizeBlocks(DType type, MemorySegment src, long offset, int blocks, float[] out, int outOffset) {
+        int bs = type.blockSize(), bytes = type.blockBytes();
+        for (int b = 0; b < blocks; b++, offset += bytes, outOffset += bs) {
+            switch (type) {
+                case Q4_0 -> Q4_0Block.dequantize(src, offset, out, outOffset);
+                case Q4_1 -> Q4_1Block.dequantize(src, offset, out, outOffset);
+                case Q5_0 -> Q5_0Block.dequantize(src, offset, out, outOffset);
+                case Q5_1 -> Q5_1Block.dequantize(src, offset, out, outOffset);
+                case Q8_0 -> Q8_0Block.dequantize(src, offset, out, outOffset);
+                case Q4_K -> Q4_KBlock.dequantize(src, offset, out, outOffset);
+                case Q5_K -> Q5_KBlock.dequantize(src, offset, out, outOffset);
+                case Q6_K -> Q6_KBlock.dequantize(src, offset, out, outOffset);
+                default -> throw new IllegalArgumentException(type + " is not a block type");
             }
         }
     }

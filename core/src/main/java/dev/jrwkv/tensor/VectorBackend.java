@@ -439,17 +439,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
 
     private static void decodeBlocks(DType type, MemorySegment w, long off, int blocks, float[] dst, int d0) {
         int bytes = type.blockBytes();
-        if (!BLOCK_KERNELS) {
-            for (int b = 0; b < blocks; b++, off += bytes, d0 += 32) {
-                switch (type) {
-                    case Q8_0 -> Q8_0Block.dequantize(w, off, dst, d0);
-                    case Q4_0 -> Q4_0Block.dequantize(w, off, dst, d0);
-                    case Q4_1 -> Q4_1Block.dequantize(w, off, dst, d0);
-                    case Q5_0 -> Q5_0Block.dequantize(w, off, dst, d0);
-                    case Q5_1 -> Q5_1Block.dequantize(w, off, dst, d0);
-                    default -> throw new IllegalStateException("no decoder for " + type);
-                }
-            }
+        if (!BLOCK_KERNELS || type.blockSize() != 32) {     // K-quants, or a vector length the kernels do not fit
+            Tensor.dequantizeBlocks(type, w, off, blocks, dst, d0);
             return;
         }
         switch (type) {

@@ -1,6 +1,7 @@
 package dev.jrwkv.model;
 
 import dev.jrwkv.Fixtures;
+import dev.jrwkv.tensor.ScalarBackend;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -30,8 +31,17 @@ class OfficialParityTest {
             "6v0-3m-Q5_1-dequant, tiny-rwkv/tiny-rwkv-6v0-3m-Q5_1.bin",
     })
     void rnnModeMatchesOfficialTraceAtEveryPosition(String trace, String file) {
-        OfficialTrace tr = OfficialTrace.load(trace);
+        // the reference kernels and the fast ones, at the same tolerance
+        try (Model m = Model.load(Fixtures.file(file), new ScalarBackend())) {
+            checkTrace(m, OfficialTrace.load(trace));
+        }
         try (Model m = Model.load(Fixtures.file(file))) {
+            checkTrace(m, OfficialTrace.load(trace));
+        }
+    }
+
+    private static void checkTrace(Model m, OfficialTrace tr) {
+        {
             State s = m.newState();
             float worst = 0f;
             float[] logits = null;

@@ -39,6 +39,8 @@ class VectorBackendTest {
     private static final int[] FLOAT_INS = {1, 7, 33, 100, 517};
     /** Multiples of the 32-value block; 96 and 544 are not multiples of 64, 544 spans two decode chunks. */
     private static final int[] BLOCK_INS = {32, 96, 544};
+    /** K-quants: super-blocks of 256. */
+    private static final int[] SUPER_BLOCK_INS = {256, 768};
 
     private static final ScalarBackend SCALAR = new ScalarBackend();
     private static VectorBackend one;
@@ -70,7 +72,7 @@ class VectorBackendTest {
     void matmulMatchesScalarBackend(DType type, int threads) {
         VectorBackend backend = threads == 1 ? one : three;
         SplittableRandom random = new SplittableRandom(type.ordinal() * 31L + threads);
-        int[] ins = type.isQuantized() ? BLOCK_INS : FLOAT_INS;
+        int[] ins = type.blockSize() == 256 ? SUPER_BLOCK_INS : type.isQuantized() ? BLOCK_INS : FLOAT_INS;
         for (int in : ins) {
             for (int out : OUTS) {
                 Tensor w = randomTensor(type, out, in, random);
@@ -94,9 +96,10 @@ class VectorBackendTest {
     @EnumSource(DType.class)
     void vectorDecoderIsBitIdenticalToTensorDecoder(DType type) {
         SplittableRandom random = new SplittableRandom(99 + type.ordinal());
-        Tensor w = randomTensor(type, 5, 544, random);
-        float[] expected = new float[544];
-        float[] actual = new float[544];
+        int in = type.blockSize() == 256 ? 768 : 544;
+        Tensor w = randomTensor(type, 5, in, random);
+        float[] expected = new float[in];
+        float[] actual = new float[in];
         for (int r = 0; r < 5; r++) {
             w.dequantizeRow(r, expected);
             VectorBackend.decodeRow(w, r, actual);
@@ -262,8 +265,14 @@ class VectorBackendTest {
                 for (long b = 0; b < elements / type.blockSize(); b++) {
                     long off = b * type.blockBytes();
                     for (int j = 0; j < type.blockBytes(); j++) seg.set(JAVA_BYTE, off + j, (byte) random.nextInt(256));
+                    if (type == DType.Q6_K) {                       // ql, qh, int8 scales, then d at the end
+                        seg.set(LittleEndian.SHORT, off + type.blockBytes() - 2, randomHalf(random, 0.05));
+                        continue;
+                    }
                     seg.set(LittleEndian.SHORT, off, randomHalf(random, 0.05));
-                    if (type == DType.Q4_1 || type == DType.Q5_1) seg.set(LittleEndian.SHORT, off + 2, randomHalf(random, 0.5));
+                    if (type == DType.Q4_1 || type == DType.Q5_1 || type == DType.Q4_K || type == DType.Q5_K) {
+                        seg.set(LittleEndian.SHORT, off + 2, randomHalf(random, 0.5));   // m, or dmin of the K-quants
+                    }
                 }
             }
         }
