@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -30,8 +29,7 @@ class InitializerTest {
             long n = 0;
             for (int i = 7; i >= 0; i--) n = (n << 8) | (len[i] & 0xFF);
             JsonNode header = new ObjectMapper().readTree(new String(in.readNBytes((int) n), StandardCharsets.UTF_8));
-            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : header.properties()) {
                 if (!e.getKey().equals("__metadata__")) official.add(e.getKey() + " " + e.getValue().get("shape"));
             }
         }

@@ -33,16 +33,16 @@ class TrainerTest {
     }
 
     @Test
-    void lossOnARepeatingTextFallsBelowHalfANatWithin120Steps() {
+    void lossOnARepeatingTextFallsBelowPoint3NatsWithin60Steps() {
         List<StepMetrics> seen = new ArrayList<>();
-        try (Trainer trainer = new Trainer(small(120), repeating(20_000))) {
+        try (Trainer trainer = new Trainer(small(60), repeating(20_000))) {
             trainer.train(seen::add);
         }
-        assertThat(seen).hasSize(120);
+        assertThat(seen).hasSize(60);
         assertThat(seen.getFirst().trainLoss()).isGreaterThan(5.0);          // ~ln 256 at the start
         StepMetrics last = seen.getLast();
-        assertThat(last.trainLoss()).isLessThan(0.5);
-        assertThat(last.valLoss()).isLessThan(0.5);
+        assertThat(last.trainLoss()).isLessThan(0.3);          // measured: 0.034 at step 60
+        assertThat(last.valLoss()).isLessThan(0.3);
         assertThat(seen.get(5).valLoss()).isNaN();
         assertThat(seen.get(19).valLoss()).isFinite();
         assertThat(last.tokensPerSecond()).isPositive();
