@@ -42,9 +42,17 @@ public interface Model extends AutoCloseable {
      * The version and sizes are detected from the tensors.
      */
     static Model load(Path path, Backend backend) {
-        TensorStore opened = ModelFiles.open(path);
+        TensorStore store = ModelFiles.open(path);
         // llama.cpp GGUF: read through a view with the official names and values
-        TensorStore store = opened instanceof GgufFile gguf ? LlamaCppNames.asOfficial(gguf) : opened;
+        if (store instanceof GgufFile gguf) store = LlamaCppNames.asOfficial(gguf);
+        return fromStore(store, backend);
+    }
+
+    /**
+     * Builds a model over tensors already open (for example held in memory by a trainer); the model
+     * closes {@code store} when it closes.
+     */
+    static Model fromStore(TensorStore store, Backend backend) {
         try {
             ModelConfig config = ModelConfig.detect(store);
             return switch (config.version()) {
@@ -58,6 +66,7 @@ public interface Model extends AutoCloseable {
             throw e;
         }
     }
+
 
     ModelConfig config();
 
