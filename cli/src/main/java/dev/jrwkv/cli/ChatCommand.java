@@ -69,7 +69,7 @@ final class ChatCommand implements Callable<Integer> {
         boolean failed = false;
         try (Model m = Model.load(file);
              LineSource lines = io.terminal() ? new TerminalLines(cache.dir().resolve("chat_history")) : LineSource.piped(io.stdin())) {
-            State start = stateFile == null ? m.newState() : StateFile.load(stateFile, m);
+            State start = stateFile == null ? m.newState() : StateArgument.load(stateFile, m);
             Conversation chat = new Conversation(m, tok, start);
             PrintWriter err = io.err();
             if (io.terminal()) err.println("chat with " + file.getFileName() + " (" + config.summary() + "); " + COMMANDS);

@@ -8,7 +8,6 @@ import dev.jrwkv.generate.SamplingParams;
 import dev.jrwkv.model.Model;
 import dev.jrwkv.model.ModelConfig;
 import dev.jrwkv.model.State;
-import dev.jrwkv.model.StateFile;
 import dev.jrwkv.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -85,7 +84,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         params = params.withStopTokens(EndOfText.of(tok));
         try (Model m = Model.load(file)) {
-            State state = stateFile == null ? m.newState() : StateFile.load(stateFile, m);
+            State state = stateFile == null ? m.newState() : StateArgument.load(stateFile, m);
             Cancellation cancel = new Cancellation();
             TextOut out = new TextOut(io.stdout(), cancel);
             GenerationResult r;

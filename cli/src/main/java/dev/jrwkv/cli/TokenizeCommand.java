@@ -73,7 +73,7 @@ final class TokenizeCommand implements Callable<Integer> {
         } catch (TokenizerException e) {
             String what = file != null ? file.toString() : "the text";
             throw new JrwkvException(what + " cannot be encoded by " + t.name() + ": " + e.getMessage()
-                    + (file != null ? " (this tokenizer needs valid UTF-8; the world tokenizer encodes any bytes)" : ""), e);
+                    + (file != null ? " (the world tokenizer encodes any bytes)" : ""), e);
         }
         boolean verbose = spec.commandLine().getParseResult().hasMatchedOption("--verbose");
         PrintWriter out = io.out();
