@@ -44,9 +44,14 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand("info", new InfoCommand(io));
         cl.addSubcommand("logits", new LogitsCommand(io));
         cl.addSubcommand("generate", new GenerateCommand(io));
+        cl.addSubcommand("chat", new ChatCommand(io));
+        cl.addSubcommand("tokenize", new TokenizeCommand(io));
+        cl.addSubcommand("pull", new PullCommand(io));
+        cl.addSubcommand("list", new ListCommand(io));
         cl.setOut(io.out());
         cl.setErr(io.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExpandAtFiles(false);   // "@name" is text to tokenize or generate from, not a file of arguments
         ErrorReporter reporter = new ErrorReporter(io.err());
         cl.setParameterExceptionHandler(reporter);
         cl.setExecutionExceptionHandler(reporter);
@@ -55,6 +60,6 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "no command given (commands: info, logits, generate; see jrwkv --help)");
+        throw new ParameterException(spec.commandLine(), "no command given (commands: info, logits, generate, chat, tokenize, pull, list; see jrwkv --help)");
     }
 }

@@ -2,6 +2,8 @@ package dev.jrwkv.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -101,17 +103,46 @@ class ArgumentValidationTest {
     }
 
     @Test
-    void generateNeedsGreedyAndANonEmptyPrompt() {
+    void generateNeedsANonEmptyPrompt() {
         Path model = Fixtures.file(TINY7);
-        var noGreedy = Cli.run("generate", model, "--bytes", "a");
-        assertUserError(noGreedy);
-        assertThat(noGreedy.err()).contains("--greedy");
         var empty = Cli.run("generate", model, "--bytes", "", "--greedy");
         assertUserError(empty);
         assertThat(empty.err()).contains("prompt is empty");
-        var negative = Cli.run("generate", model, "--bytes", "a", "-n", "-3", "--greedy");
-        assertUserError(negative);
-        assertThat(negative.err()).contains("-n");
+        var none = Cli.run("generate", model);
+        assertUserError(none);
+        assertThat(none.err()).contains("PROMPT");
+        var both = Cli.run("generate", model, "a", "--bytes", "b");
+        assertUserError(both);
+        assertThat(both.err()).contains("mutually exclusive");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "-n|-3|-n",
+            "--temperature|-1|--temperature",
+            "--temperature|abc|--temperature",
+            "--top-p|1.5|--top-p",
+            "--top-k|-2|--top-k",
+            "--min-p|2|--min-p",
+            "--penalty-decay|1.1|--penalty-decay",
+            "--presence-penalty|NaN|--presence-penalty",
+            "--seed|x|--seed",
+            "--stop|''|--stop"})
+    void badSamplingValuesNameTheirFlag(String flag, String value, String named) {
+        // checked before the model is read: a missing model file does not hide the bad flag
+        var r = Cli.run("generate", dir.resolve("model.bin"), "hi", flag, value);
+        assertUserError(r);
+        assertThat(r.err()).contains(named);
+        var chat = Cli.run("chat", dir.resolve("model.bin"), flag, value);
+        assertUserError(chat);
+        assertThat(chat.err()).contains(named);
+    }
+
+    @Test
+    void greedyContradictsATemperature() {
+        var r = Cli.run("generate", dir.resolve("model.bin"), "hi", "--greedy", "--temperature", "0.5");
+        assertUserError(r);
+        assertThat(r.err()).contains("--greedy").contains("--temperature");
     }
 
     @Test
@@ -119,10 +150,18 @@ class ArgumentValidationTest {
         Path model = TinyModelFile.write(dir.resolve("vocab300.bin"), 300, 32);
         var gen = Cli.run("generate", model, "--bytes", "hi", "--greedy");
         assertUserError(gen);
-        assertThat(gen.err()).contains("vocabulary 256").contains("300").contains("tokenizers");
+        assertThat(gen.err()).contains("300 tokens").contains("--tokenizer");
         var logits = Cli.run("logits", model, "--bytes", "hi", "--out", dir.resolve("x.f32"));
         assertUserError(logits);
         assertThat(logits.err()).contains("--bytes").contains("tokenizers");
+    }
+
+    @Test
+    void aTokenizerLargerThanTheVocabularyIsRejected() {
+        Path vocab = Fixtures.file("tokenizers/rwkv_vocab_v20230424.txt");
+        var r = Cli.run("generate", Fixtures.file(TINY7), "hi", "--tokenizer", vocab);
+        assertUserError(r);
+        assertThat(r.err()).contains("--tokenizer").contains("65530").contains("256");
     }
 
     @Test
