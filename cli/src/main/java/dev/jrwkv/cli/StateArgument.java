@@ -4,6 +4,7 @@ import dev.jrwkv.JrwkvException;
 import dev.jrwkv.model.Model;
 import dev.jrwkv.model.State;
 import dev.jrwkv.model.StateFile;
+import dev.jrwkv.model.StateTuning;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,8 +17,7 @@ import java.util.Arrays;
 /**
  * The {@code --state FILE} of {@code generate} and {@code chat}: a jrwkv state file (what chat's
  * {@code /save} writes), told apart by its magic. State-tuning checkpoints ({@code .pth} holding
- * {@code blocks.N.att.time_state}) are the other kind; core's {@code StateTuning} reads them and is
- * wired in here once it is on this branch.
+ * {@code blocks.N.att.time_state}, any model format) are the other kind, read by {@link StateTuning}.
  */
 final class StateArgument {
     private static final byte[] STATE_FILE_MAGIC = "JRWKVST1".getBytes(StandardCharsets.US_ASCII);
@@ -35,7 +35,6 @@ final class StateArgument {
             throw new JrwkvException("--state: cannot read " + file + ": " + e.getMessage(), e);
         }
         if (Arrays.equals(head, STATE_FILE_MAGIC)) return StateFile.load(file, model);
-        throw new JrwkvException("--state: " + file + " is not a jrwkv state file (state-tuning checkpoints are not read by this"
-                + " build yet)");
+        return StateTuning.load(file, model);
     }
 }
