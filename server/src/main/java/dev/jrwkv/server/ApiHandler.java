@@ -252,30 +252,39 @@ final class ApiHandler extends Handler.Abstract {
             if (chat) {
                 for (int i = 0; i < reply.text.length; i++) send(out, chunk(reply, i, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
             }
+            List<SessionEvent> batch = new ArrayList<>();
+            StringBuilder pending = new StringBuilder();
             while (reply.open > 0) {
-                SessionEvent e = take(events);
-                switch (e) {
-                    case SessionEvent.Text t -> {
-                        String s = reply.visible(t);
-                        if (!s.isEmpty()) {
-                            send(out, chat ? chunk(reply, t.index(), JSON.createObjectNode().put("content", s), null)
-                                    : chunk(reply, t.index(), s, null));
+                // whatever has arrived since the last write goes out in one write: fewer syscalls when the client lags
+                batch.add(take(events));
+                events.drainTo(batch);
+                for (SessionEvent e : batch) {
+                    switch (e) {
+                        case SessionEvent.Text t -> {
+                            String s = reply.visible(t);
+                            if (!s.isEmpty()) {
+                                event(pending, chat ? chunk(reply, t.index(), JSON.createObjectNode().put("content", s), null)
+                                        : chunk(reply, t.index(), s, null));
+                            }
+                        }
+                        case SessionEvent.Finished f -> {
+                            reply.finish(f);
+                            event(pending, chat ? chunk(reply, f.index(), JSON.createObjectNode(), reply.finishReason[f.index()])
+                                    : chunk(reply, f.index(), "", reply.finishReason[f.index()]));
+                        }
+                        case SessionEvent.Failed f -> {
+                            ApiException a = failure(f);
+                            ObjectNode err = JSON.createObjectNode();
+                            err.putObject("error").put("message", a.getMessage()).put("type", a.type()).putNull("param").put("code", a.code());
+                            event(pending, err);
+                            write(out, pending);
+                            callback.succeeded();
+                            return 200;
                         }
                     }
-                    case SessionEvent.Finished f -> {
-                        reply.finish(f);
-                        send(out, chat ? chunk(reply, f.index(), JSON.createObjectNode(), reply.finishReason[f.index()])
-                                : chunk(reply, f.index(), "", reply.finishReason[f.index()]));
-                    }
-                    case SessionEvent.Failed f -> {
-                        ApiException a = failure(f);
-                        ObjectNode err = JSON.createObjectNode();
-                        err.putObject("error").put("message", a.getMessage()).put("type", a.type()).putNull("param").put("code", a.code());
-                        send(out, err);
-                        callback.succeeded();
-                        return 200;
-                    }
                 }
+                batch.clear();
+                write(out, pending);
             }
             if (reply.request.includeUsage()) {
                 ObjectNode u = envelope(reply, chat ? "chat.completion.chunk" : "text_completion");
@@ -312,8 +321,20 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private static void send(OutputStream out, JsonNode event) throws IOException {
-        out.write(("data: " + JSON.writeValueAsString(event) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        StringBuilder sb = new StringBuilder();
+        event(sb, event);
+        write(out, sb);
+    }
+
+    private static void event(StringBuilder sb, JsonNode event) throws IOException {
+        sb.append("data: ").append(JSON.writeValueAsString(event)).append("\n\n");
+    }
+
+    private static void write(OutputStream out, StringBuilder pending) throws IOException {
+        if (pending.isEmpty()) return;
+        out.write(pending.toString().getBytes(StandardCharsets.UTF_8));
         out.flush();
+        pending.setLength(0);
     }
 
     private static SessionEvent take(LinkedBlockingQueue<SessionEvent> events) {

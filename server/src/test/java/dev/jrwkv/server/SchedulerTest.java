@@ -102,19 +102,19 @@ class SchedulerTest {
                 String params = c % 2 == 0 ? "\"temperature\": 0" : "\"seed\": " + (100 + c);
                 results.add(pool.submit(() -> {
                     HttpResponse<String> r = t.post("/v1/completions", "{\"prompt\": \"%s\", \"max_tokens\": %d, \"stream\": true, %s}"
-                            .formatted(prompts[c], 20 + c, params));
+                            .formatted(prompts[c], 10 + c % 5, params));
                     StringBuilder text = new StringBuilder();
                     for (JsonNode e : TestServer.events(r.body())) text.append(e.get("choices").get(0).get("text").asText());
                     return text.toString();
                 }));
             }
             for (int c = 0; c < clients; c++) {
-                SamplingParams p = new SamplingParams(20 + c, c % 2 == 0 ? 0 : 1, 1, 0, 0, 0, 0, 1, c % 2 == 0 ? null : 100L + c,
+                SamplingParams p = new SamplingParams(10 + c % 5, c % 2 == 0 ? 0 : 1, 1, 0, 0, 0, 0, 1, c % 2 == 0 ? null : 100L + c,
                         java.util.Set.of(), java.util.Set.of(), List.of(), Map.of());
                 String solo = t.rwkv.generate(prompts[c], p, GenerationListener.NONE).text();
                 assertThat(results.get(c).get()).as("client %d", c).isEqualTo(solo);
             }
-            assertThat(t.metric("jrwkv_scheduler_steps_total")).as("steps are shared").isLessThan(16L * 20);
+            assertThat(t.metric("jrwkv_scheduler_steps_total")).as("steps are shared, not one per token").isLessThan(16L * 10);
         }
     }
 
