@@ -1,0 +1,376 @@
+package dev.jrwkv.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jrwkv.JrwkvException;
+import dev.jrwkv.generate.ChatFormat;
+import dev.jrwkv.generate.FinishReason;
+import dev.jrwkv.generate.Rwkv;
+import dev.jrwkv.generate.SequenceDecoder;
+import dev.jrwkv.model.State;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * The OpenAI-compatible API: routes, authentication, request bodies, JSON and server-sent-event
+ * answers. Runs on Jetty's virtual threads, so waiting for the scheduler's events and writing to a
+ * slow client are plain blocking calls that hold no platform thread.
+ */
+final class ApiHandler extends Handler.Abstract {
+    private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Rwkv rwkv;
+    private final ServerOptions options;
+    private final BatchScheduler scheduler;
+    private final Metrics metrics;
+    private final NamedStates states;
+    private final RequestParser parser;
+    private final byte[] apiKey;
+    private final long created = Instant.now().getEpochSecond();
+
+    ApiHandler(Rwkv rwkv, ServerOptions options, BatchScheduler scheduler, Metrics metrics, NamedStates states) {
+        this.rwkv = rwkv;
+        this.options = options;
+        this.scheduler = scheduler;
+        this.metrics = metrics;
+        this.states = states;
+        this.parser = new RequestParser(rwkv.tokenizer(), rwkv.model().config().vocab(), options);
+        this.apiKey = options.apiKey() == null ? null : ("Bearer " + options.apiKey()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = request.getHttpURI().getPath();
+        String method = request.getMethod();
+        String endpoint = switch (path) {
+            case "/v1/completions", "/v1/chat/completions", "/v1/models", "/health", "/metrics" -> path;
+            default -> path.startsWith("/v1/models/") ? "/v1/models/{id}" : "other";
+        };
+        int status;
+        try {
+            if (!path.equals("/health")) authorize(request);
+            status = switch (endpoint) {
+                case "/health" -> json(response, callback, 200, JSON.createObjectNode().put("status", "ok"));
+                case "/metrics" -> {
+                    expect(method, "GET");
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                    Content.Sink.write(response, true, metrics.render(), callback);
+                    yield 200;
+                }
+                case "/v1/models" -> {
+                    expect(method, "GET");
+                    ObjectNode list = JSON.createObjectNode().put("object", "list");
+                    list.putArray("data").add(modelObject());
+                    yield json(response, callback, 200, list);
+                }
+                case "/v1/models/{id}" -> {
+                    expect(method, "GET");
+                    String id = path.substring("/v1/models/".length());
+                    if (!id.equals(options.modelName())) {
+                        throw new ApiException(404, "invalid_request_error", "model", "model_not_found", "The model '" + id + "' does not exist");
+                    }
+                    yield json(response, callback, 200, modelObject());
+                }
+                case "/v1/completions" -> generate(request, response, callback, false);
+                case "/v1/chat/completions" -> generate(request, response, callback, true);
+                default -> throw new ApiException(404, "invalid_request_error", null, "not_found", "no route for " + method + " " + path);
+            };
+        } catch (ApiException e) {
+            status = error(response, callback, e);
+        } catch (QueueFullException e) {
+            status = error(response, callback, new ApiException(429, "rate_limit_error", null, "queue_full", e.getMessage()));
+        } catch (JrwkvException e) {
+            status = error(response, callback, new ApiException(503, "server_error", null, "unavailable", e.getMessage()));
+        } catch (RuntimeException | IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "request " + method + " " + path + " failed", e);
+            status = error(response, callback, new ApiException(500, "server_error", null, "internal_error", "internal error: " + e));
+        }
+        metrics.request(endpoint, status);
+        return true;
+    }
+
+    private void authorize(Request request) {
+        if (apiKey == null) return;
+        String h = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (h == null || !MessageDigest.isEqual(apiKey, h.getBytes(StandardCharsets.UTF_8))) {
+            throw new ApiException(401, "invalid_request_error", null, "invalid_api_key",
+                    h == null ? "missing API key: send Authorization: Bearer KEY" : "incorrect API key");
+        }
+    }
+
+    private static void expect(String method, String wanted) {
+        if (!method.equals(wanted)) throw new ApiException(405, "invalid_request_error", null, "method_not_allowed", "use " + wanted);
+    }
+
+    private ObjectNode modelObject() {
+        return JSON.createObjectNode().put("id", options.modelName()).put("object", "model").put("created", created).put("owned_by", "jrwkv");
+    }
+
+    private int generate(Request request, Response response, Callback callback, boolean chat) throws IOException {
+        expect(request.getMethod(), "POST");
+        ApiRequest r = parser.parse(readJson(request), chat);
+        State initial = r.stateName() == null ? null : states.resolve(r.stateName());
+        String base = r.stateName() == null ? "" : "state:" + r.stateName();
+
+        LinkedBlockingQueue<SessionEvent> events = new LinkedBlockingQueue<>();
+        List<Session> sessions = new ArrayList<>();
+        for (int p = 0; p < r.prompts().size(); p++) {
+            for (int j = 0; j < r.n(); j++) {
+                sessions.add(new Session(p * r.n() + j, base, initial, r.prompts().get(p),
+                        new SequenceDecoder(rwkv.tokenizer(), r.paramsOfChoice(j)), events::add));
+            }
+        }
+        scheduler.submit(sessions);
+        Reply reply = new Reply(r, "%s-%s".formatted(chat ? "chatcmpl" : "cmpl", UUID.randomUUID().toString().replace("-", "")),
+                Instant.now().getEpochSecond(), sessions.size());
+        try {
+            return r.stream() ? stream(reply, events, response, callback) : whole(reply, events, response, callback);
+        } finally {
+            for (Session s : sessions) if (!reply.finished[s.index]) scheduler.cancel(s);
+        }
+    }
+
+    private JsonNode readJson(Request request) throws IOException {
+        long length = request.getLength();
+        if (length > options.maxBodyBytes()) throw tooLarge(length);
+        byte[] body;
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            body = in.readNBytes(options.maxBodyBytes() + 1);
+        }
+        if (body.length > options.maxBodyBytes()) throw tooLarge(-1);
+        try {
+            return JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "invalid_request_error", null, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private ApiException tooLarge(long length) {
+        return new ApiException(413, "invalid_request_error", null, "request_too_large",
+                "the request body" + (length > 0 ? " (" + length + " bytes)" : "") + " is larger than the server's limit of " + options.maxBodyBytes() + " bytes");
+    }
+
+    /** What is known of the answer so far, per choice. */
+    private static final class Reply {
+        final ApiRequest request;
+        final String id;
+        final long created;
+        final StringBuilder[] text;
+        final boolean[] finished;
+        final boolean[] started;
+        final String[] finishReason;
+        int promptTokens, cachedTokens, completionTokens, open;
+
+        Reply(ApiRequest request, String id, long created, int choices) {
+            this.request = request;
+            this.id = id;
+            this.created = created;
+            this.text = new StringBuilder[choices];
+            for (int i = 0; i < choices; i++) text[i] = new StringBuilder();
+            this.finished = new boolean[choices];
+            this.started = new boolean[choices];
+            this.finishReason = new String[choices];
+            this.open = choices;
+        }
+
+        /** The visible text of an event: in a chat, the answer's leading space (after "Assistant:") is dropped. */
+        String visible(SessionEvent.Text t) {
+            String s = t.text();
+            if (request.chat() && !started[t.index()]) {
+                started[t.index()] = true;
+                s = ChatFormat.answer(s);
+            }
+            return s;
+        }
+
+        void finish(SessionEvent.Finished f) {
+            finished[f.index()] = true;
+            open--;
+            finishReason[f.index()] = f.reason() == FinishReason.LENGTH ? "length" : "stop";
+            if (f.index() % request.n() == 0) {    // a prompt counts once, whatever n
+                promptTokens += f.promptTokens();
+                cachedTokens += f.cachedTokens();
+            }
+            completionTokens += f.completionTokens();
+        }
+
+        ObjectNode usage() {
+            ObjectNode u = JSON.createObjectNode().put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+                    .put("total_tokens", promptTokens + completionTokens);
+            u.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens);
+            return u;
+        }
+    }
+
+    private int whole(Reply reply, LinkedBlockingQueue<SessionEvent> events, Response response, Callback callback) {
+        while (reply.open > 0) {
+            SessionEvent e = take(events);
+            switch (e) {
+                case SessionEvent.Text t -> reply.text[t.index()].append(reply.visible(t));
+                case SessionEvent.Finished f -> reply.finish(f);
+                case SessionEvent.Failed f -> throw failure(f);
+            }
+        }
+        ObjectNode body = envelope(reply, reply.request.chat() ? "chat.completion" : "text_completion");
+        ArrayNode choices = body.putArray("choices");
+        for (int i = 0; i < reply.text.length; i++) {
+            ObjectNode c = choices.addObject().put("index", i);
+            if (reply.request.chat()) c.putObject("message").put("role", "assistant").put("content", reply.text[i].toString()).putNull("refusal");
+            else c.put("text", reply.text[i].toString());
+            c.putNull("logprobs");
+            c.put("finish_reason", reply.finishReason[i]);
+        }
+        body.set("usage", reply.usage());
+        return json(response, callback, 200, body);
+    }
+
+    private int stream(Reply reply, LinkedBlockingQueue<SessionEvent> events, Response response, Callback callback) {
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+        boolean chat = reply.request.chat();
+        try (OutputStream out = Content.Sink.asOutputStream(response)) {
+            if (chat) {
+                for (int i = 0; i < reply.text.length; i++) send(out, chunk(reply, i, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
+            }
+            List<SessionEvent> batch = new ArrayList<>();
+            StringBuilder pending = new StringBuilder();
+            while (reply.open > 0) {
+                // whatever has arrived since the last write goes out in one write: fewer syscalls when the client lags
+                batch.add(take(events));
+                events.drainTo(batch);
+                for (SessionEvent e : batch) {
+                    switch (e) {
+                        case SessionEvent.Text t -> {
+                            String s = reply.visible(t);
+                            if (!s.isEmpty()) {
+                                event(pending, chat ? chunk(reply, t.index(), JSON.createObjectNode().put("content", s), null)
+                                        : chunk(reply, t.index(), s, null));
+                            }
+                        }
+                        case SessionEvent.Finished f -> {
+                            reply.finish(f);
+                            event(pending, chat ? chunk(reply, f.index(), JSON.createObjectNode(), reply.finishReason[f.index()])
+                                    : chunk(reply, f.index(), "", reply.finishReason[f.index()]));
+                        }
+                        case SessionEvent.Failed f -> {
+                            ApiException a = failure(f);
+                            ObjectNode err = JSON.createObjectNode();
+                            err.putObject("error").put("message", a.getMessage()).put("type", a.type()).putNull("param").put("code", a.code());
+                            event(pending, err);
+                            write(out, pending);
+                            callback.succeeded();
+                            return 200;
+                        }
+                    }
+                }
+                batch.clear();
+                write(out, pending);
+            }
+            if (reply.request.includeUsage()) {
+                ObjectNode u = envelope(reply, chat ? "chat.completion.chunk" : "text_completion");
+                u.putArray("choices");
+                u.set("usage", reply.usage());
+                send(out, u);
+            }
+            out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException gone) {
+            // the client went away: the finally of generate() frees its slots at the next step
+            callback.failed(gone);
+            return 499;
+        }
+        callback.succeeded();
+        return 200;
+    }
+
+    private ObjectNode chunk(Reply reply, int index, Object delta, String finishReason) {
+        boolean chat = reply.request.chat();
+        ObjectNode c = envelope(reply, chat ? "chat.completion.chunk" : "text_completion");
+        ObjectNode choice = c.putArray("choices").addObject().put("index", index);
+        if (chat) choice.set("delta", (ObjectNode) delta);
+        else choice.put("text", (String) delta);
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finishReason);
+        if (reply.request.includeUsage()) c.putNull("usage");
+        return c;
+    }
+
+    private ObjectNode envelope(Reply reply, String object) {
+        return JSON.createObjectNode().put("id", reply.id).put("object", object).put("created", reply.created)
+                .put("model", options.modelName()).put("system_fingerprint", "jrwkv");
+    }
+
+    private static void send(OutputStream out, JsonNode event) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        event(sb, event);
+        write(out, sb);
+    }
+
+    private static void event(StringBuilder sb, JsonNode event) throws IOException {
+        sb.append("data: ").append(JSON.writeValueAsString(event)).append("\n\n");
+    }
+
+    private static void write(OutputStream out, StringBuilder pending) throws IOException {
+        if (pending.isEmpty()) return;
+        out.write(pending.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        pending.setLength(0);
+    }
+
+    private static SessionEvent take(LinkedBlockingQueue<SessionEvent> events) {
+        try {
+            return events.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JrwkvException("interrupted while generating");
+        }
+    }
+
+    private static ApiException failure(SessionEvent.Failed f) {
+        return new ApiException(500, "server_error", null, "generation_failed", "generation failed: " + f.error().getMessage());
+    }
+
+    private static int json(Response response, Callback callback, int status, JsonNode body) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        try {
+            Content.Sink.write(response, true, JSON.writeValueAsString(body), callback);
+        } catch (JsonProcessingException e) {
+            callback.failed(e);
+        }
+        return status;
+    }
+
+    private static int error(Response response, Callback callback, ApiException e) {
+        if (response.isCommitted()) {
+            callback.failed(e);
+            return e.status();
+        }
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode err = body.putObject("error").put("message", e.getMessage()).put("type", e.type());
+        if (e.param() == null) err.putNull("param");
+        else err.put("param", e.param());
+        err.put("code", e.code());
+        return json(response, callback, e.status(), body);
+    }
+}
