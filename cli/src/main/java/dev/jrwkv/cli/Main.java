@@ -49,6 +49,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand("pull", new PullCommand(io));
         cl.addSubcommand("list", new ListCommand(io));
         cl.addSubcommand("serve", new dev.jrwkv.server.ServeCommand());
+        cl.addSubcommand("bench", new BenchCommand(io));
         cl.setOut(io.out());
         cl.setErr(io.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -61,6 +62,6 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "no command given (commands: info, logits, generate, chat, tokenize, pull, list, serve; see jrwkv --help)");
+        throw new ParameterException(spec.commandLine(), "no command given (commands: info, logits, generate, chat, tokenize, pull, list, serve, bench; see jrwkv --help)");
     }
 }

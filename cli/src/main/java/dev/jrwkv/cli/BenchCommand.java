@@ -1,0 +1,160 @@
+package dev.jrwkv.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jrwkv.JrwkvException;
+import dev.jrwkv.model.Model;
+import dev.jrwkv.model.ModelConfig;
+import dev.jrwkv.model.State;
+import dev.jrwkv.tensor.VectorBackend;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jrwkv bench MODEL}: whole-model speed. Decode is tokens/s of one sequence stepping greedily
+ * after a short prompt; prefill is tokens/s of reading a prompt of {@code --prefill} tokens in
+ * sequence mode from a fresh state. One warm-up run, then {@code --runs} timed runs (min, median,
+ * max). Token ids are random (seeded): speed does not depend on them.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure decode and prefill speed of a model.")
+final class BenchCommand implements Callable<Integer> {
+    private final StdStreams io;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file (any format).")
+    Path model;
+
+    @Option(names = "--threads", description = "Kernel threads (default: available processors, ${DEFAULT-VALUE}).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--decode", description = "Tokens generated per decode run (default: ${DEFAULT-VALUE}).")
+    int decode = 128;
+
+    @Option(names = "--prefill", description = "Prompt tokens per prefill run; 0 skips prefill (default: ${DEFAULT-VALUE}).")
+    int prefill = 512;
+
+    @Option(names = "--runs", description = "Timed runs after one warm-up (default: ${DEFAULT-VALUE}).")
+    int runs = 3;
+
+    @Option(names = "--json", description = "Print one JSON object (fields documented in the README).")
+    boolean json;
+
+    BenchCommand(StdStreams io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (threads < 1) throw new JrwkvException("--threads must be at least 1, got " + threads);
+        if (decode < 1) throw new JrwkvException("--decode must be at least 1, got " + decode);
+        if (prefill < 0) throw new JrwkvException("--prefill must be 0 or more, got " + prefill);
+        if (runs < 1) throw new JrwkvException("--runs must be at least 1, got " + runs);
+        if (!Files.isRegularFile(model)) throw new JrwkvException(model + ": no such file");
+        try (VectorBackend backend = new VectorBackend(threads)) {
+            long t0 = System.nanoTime();
+            try (Model m = Model.load(model, backend)) {
+                double loadSeconds = (System.nanoTime() - t0) / 1e9;
+                ModelConfig c = m.config();
+                SplittableRandom random = new SplittableRandom(42);
+                double[] dec = new double[runs], pre = new double[runs];
+                for (int r = -1; r < runs; r++) {                     // run -1 warms up the JIT and the page cache
+                    double d = decodeRun(m, random);
+                    double p = prefill > 0 ? prefillRun(m, random) : 0;
+                    if (r >= 0) {
+                        dec[r] = d;
+                        pre[r] = p;
+                    }
+                }
+                print(c, loadSeconds, dec, prefill > 0 ? pre : null, peakRssBytes());
+            }
+        }
+        return 0;
+    }
+
+    private double decodeRun(Model m, SplittableRandom random) {
+        State s = m.newState();
+        float[] logits = m.forward(randomTokens(random, m.config().vocab(), 16), s);
+        long t = System.nanoTime();
+        for (int i = 0; i < decode; i++) logits = m.step(argmax(logits), s);
+        return decode / ((System.nanoTime() - t) / 1e9);
+    }
+
+    private double prefillRun(Model m, SplittableRandom random) {
+        int[] tokens = randomTokens(random, m.config().vocab(), prefill);
+        long t = System.nanoTime();
+        m.forward(tokens, m.newState());
+        return prefill / ((System.nanoTime() - t) / 1e9);
+    }
+
+    private void print(ModelConfig c, double loadSeconds, double[] decode, double[] prefill, long rss) {
+        if (json) {
+            ObjectMapper mapper = new ObjectMapper();
+            ObjectNode root = mapper.createObjectNode();
+            stats(root.putObject("decode_tok_s"), decode);
+            if (prefill != null) stats(root.putObject("prefill_tok_s"), prefill);
+            else root.putNull("prefill_tok_s");
+            root.put("peak_rss_bytes", rss);
+            root.put("load_s", loadSeconds);
+            root.put("threads", threads);
+            ObjectNode mo = root.putObject("model");
+            mo.put("file", model.toString());
+            mo.put("version", c.version().label());
+            mo.put("layers", c.layers());
+            mo.put("width", c.embd());
+            mo.put("vocab", c.vocab());
+            mo.put("summary", c.summary());
+            io.out().println(root.toString());
+        } else {
+            io.out().printf("%s, %d threads, loaded in %.2f s%n", c.summary(), threads, loadSeconds);
+            io.out().printf("decode  %d tokens: %s tok/s%n", this.decode, line(decode));
+            if (prefill != null) io.out().printf("prefill %d tokens: %s tok/s%n", this.prefill, line(prefill));
+            io.out().printf("peak RSS %.1f MiB%n", rss / 1048576.0);
+        }
+        io.out().flush();
+    }
+
+    private static void stats(ObjectNode node, double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        node.put("min", v[0]);
+        node.put("median", v[v.length / 2]);
+        node.put("max", v[v.length - 1]);
+    }
+
+    private static String line(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return String.format("min %.1f, median %.1f, max %.1f", v[0], v[v.length / 2], v[v.length - 1]);
+    }
+
+    /** Peak resident set size (VmHWM) on Linux; -1 where /proc is not available. */
+    static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static int[] randomTokens(SplittableRandom random, int vocab, int n) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = random.nextInt(vocab);
+        return t;
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.jrwkv.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BenchCommandTest {
+
+    @Test
+    void jsonHasTheDocumentedFields() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int rc = Main.commandLine(StdStreams.of(out, err)).execute("bench", Fixtures.file("tiny-rwkv/tiny-rwkv-7v0-834K-Q5_1.bin").toString(),
+                "--decode", "8", "--prefill", "16", "--runs", "2", "--threads", "1", "--json");
+        assertThat(rc).as(err.toString()).isZero();
+        JsonNode j = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        for (String f : new String[] {"decode_tok_s", "prefill_tok_s"}) {
+            assertThat(j.get(f).get("min").asDouble()).isPositive();
+            assertThat(j.get(f).get("median").asDouble()).isBetween(j.get(f).get("min").asDouble(), j.get(f).get("max").asDouble());
+        }
+        assertThat(j.get("peak_rss_bytes").asLong()).isPositive();
+        assertThat(j.get("load_s").asDouble()).isPositive();
+        assertThat(j.get("threads").asInt()).isEqualTo(1);
+        assertThat(j.get("model").get("layers").asInt()).isEqualTo(12);
+    }
+
+    @Test
+    void badFlagsAreUserErrors() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int rc = Main.commandLine(StdStreams.of(out, err)).execute("bench", Fixtures.file("tiny-rwkv/tiny-rwkv-7v0-834K-Q5_1.bin").toString(), "--runs", "0");
+        assertThat(rc).isEqualTo(Main.USER_ERROR);
+        assertThat(err.toString()).contains("--runs");
+    }
+}
