@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -46,6 +47,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object (fields documented in the README).")
     boolean json;
 
+    @Option(names = "--context-sweep", split = ",", paramLabel = "LENGTHS",
+            description = "Measure decode ms/token at these context lengths (e.g. 1k,4k,16k) against a transformer of the same shape.")
+    List<String> sweep;
+
+    @Option(names = "--sweep-out", paramLabel = "PREFIX", defaultValue = "context-sweep",
+            description = "Where the sweep writes PREFIX.csv and PREFIX.png (default: ${DEFAULT-VALUE}).")
+    Path sweepOut;
+
     BenchCommand(StdStreams io) {
         this.io = io;
     }
@@ -62,6 +71,7 @@ final class BenchCommand implements Callable<Integer> {
             try (Model m = Model.load(model, backend)) {
                 double loadSeconds = (System.nanoTime() - t0) / 1e9;
                 ModelConfig c = m.config();
+                if (sweep != null) return sweep(m, backend);
                 SplittableRandom random = new SplittableRandom(42);
                 double[] dec = new double[runs], pre = new double[runs];
                 for (int r = -1; r < runs; r++) {                     // run -1 warms up the JIT and the page cache
@@ -76,6 +86,28 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private int sweep(Model m, VectorBackend backend) throws IOException {
+        int[] contexts = sweep.stream().mapToInt(BenchCommand::contextLength).sorted().toArray();
+        List<ContextSweep.Point> points = ContextSweep.run(m, backend, contexts, Math.min(decode, 16), io.out());
+        Path csv = Path.of(sweepOut + ".csv"), png = Path.of(sweepOut + ".png");
+        ContextSweep.writeCsv(points, csv);
+        ContextSweep.writePng(points, m.config().summary() + ", " + threads + " threads", png);
+        io.out().println("wrote " + csv + " and " + png);
+        return 0;
+    }
+
+    /** {@code 4k} = 4096, {@code 100000} = 100000. */
+    static int contextLength(String s) {
+        String t = s.trim().toLowerCase();
+        try {
+            int n = t.endsWith("k") ? Math.multiplyExact(Integer.parseInt(t.substring(0, t.length() - 1)), 1024) : Integer.parseInt(t);
+            if (n < 1) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new JrwkvException("--context-sweep: '" + s + "' is not a context length (e.g. 4k or 4096)");
+        }
     }
 
     private double decodeRun(Model m, SplittableRandom random) {

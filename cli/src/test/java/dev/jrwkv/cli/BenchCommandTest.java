@@ -35,4 +35,30 @@ class BenchCommandTest {
         assertThat(rc).isEqualTo(Main.USER_ERROR);
         assertThat(err.toString()).contains("--runs");
     }
+
+    @Test
+    void contextSweepWritesCsvAndPlot(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        java.nio.file.Path prefix = dir.resolve("sweep");
+        int rc = Main.commandLine(StdStreams.of(out, err)).execute("bench", Fixtures.file("tiny-rwkv/tiny-rwkv-7v0-834K-Q5_1.bin").toString(),
+                "--context-sweep", "16,64", "--decode", "2", "--threads", "1", "--sweep-out", prefix.toString());
+        assertThat(rc).as(err.toString()).isZero();
+        java.util.List<String> csv = java.nio.file.Files.readAllLines(dir.resolve("sweep.csv"));
+        assertThat(csv).hasSize(3);
+        assertThat(csv.get(0)).startsWith("context,rwkv_ms_per_token");
+        String[] last = csv.get(2).split(",");
+        assertThat(last[0]).isEqualTo("64");
+        // the RWKV state has one size at every context; the KV cache grows with it (2 x layers x context x width floats)
+        assertThat(csv.get(1).split(",")[2]).isEqualTo(last[2]);
+        assertThat(Long.parseLong(last[4])).isEqualTo(2L * 12 * 64 * 64 * 4);
+        assertThat(javax.imageio.ImageIO.read(dir.resolve("sweep.png").toFile()).getWidth()).isPositive();
+    }
+
+    @Test
+    void contextLengthsAcceptK() {
+        assertThat(BenchCommand.contextLength("4k")).isEqualTo(4096);
+        assertThat(BenchCommand.contextLength("100000")).isEqualTo(100000);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchCommand.contextLength("x"))
+                .hasMessageContaining("--context-sweep");
+    }
 }
