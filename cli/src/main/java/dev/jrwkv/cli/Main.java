@@ -44,6 +44,9 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand("info", new InfoCommand(io));
         cl.addSubcommand("logits", new LogitsCommand(io));
         cl.addSubcommand("generate", new GenerateCommand(io));
+        cl.addSubcommand("convert", new ConvertCommand(io));
+        cl.addSubcommand("quantize", new QuantizeCommand(io));
+        cl.addSubcommand("perplexity", new PerplexityCommand(io));
         cl.setOut(io.out());
         cl.setErr(io.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -1,7 +1,5 @@
 package dev.jrwkv.model;
 
-import dev.jrwkv.format.GgufFile;
-import dev.jrwkv.format.ModelFiles;
 import dev.jrwkv.format.TensorStore;
 import dev.jrwkv.tensor.Backend;
 import dev.jrwkv.tensor.ScalarBackend;
@@ -28,9 +26,8 @@ public interface Model extends AutoCloseable {
 
     /** Loads any supported file; the version and sizes are detected from the tensors. */
     static Model load(Path path, Backend backend) {
-        TensorStore opened = ModelFiles.open(path);
-        // llama.cpp GGUF: read through a view with the official names and values
-        TensorStore store = opened instanceof GgufFile gguf ? LlamaCppNames.asOfficial(gguf) : opened;
+        // GGUF, Hugging Face and web-rwkv files are read through views with the official names and values
+        TensorStore store = OfficialTensors.open(path, false);
         try {
             ModelConfig config = ModelConfig.detect(store);
             return switch (config.version()) {
