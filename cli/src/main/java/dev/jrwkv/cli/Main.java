@@ -50,6 +50,10 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand("list", new ListCommand(io));
         cl.addSubcommand("serve", new dev.jrwkv.server.ServeCommand());
         cl.addSubcommand("bench", new BenchCommand(io));
+        cl.addSubcommand("init", new InitCommand(io));
+        cl.addSubcommand("convert", new ConvertCommand(io));
+        cl.addSubcommand("quantize", new QuantizeCommand(io));
+        cl.addSubcommand("perplexity", new PerplexityCommand(io));
         cl.setOut(io.out());
         cl.setErr(io.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);

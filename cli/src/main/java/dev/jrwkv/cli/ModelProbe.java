@@ -1,8 +1,8 @@
 package dev.jrwkv.cli;
 
-import dev.jrwkv.format.ModelFiles;
 import dev.jrwkv.format.TensorStore;
 import dev.jrwkv.model.ModelConfig;
+import dev.jrwkv.model.OfficialTensors;
 
 import java.nio.file.Path;
 
@@ -15,7 +15,7 @@ final class ModelProbe {
     }
 
     static ModelConfig config(Path model) {
-        try (TensorStore store = ModelFiles.open(model)) {
+        try (TensorStore store = OfficialTensors.open(model, false)) {
             return ModelConfig.detect(store);
         }
     }

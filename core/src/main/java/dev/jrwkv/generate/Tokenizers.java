@@ -1,5 +1,7 @@
 package dev.jrwkv.generate;
 
+import dev.jrwkv.format.GgufFile;
+import dev.jrwkv.format.GgufValue;
 import dev.jrwkv.model.ModelConfig;
 import dev.jrwkv.tokenizer.BpeTokenizer;
 import dev.jrwkv.tokenizer.ByteTokenizer;
@@ -13,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Finds the tokenizer of a model: byte-level for a 256-token vocabulary; the RWKV World vocabulary
+ * Finds the tokenizer of a model: the one a GGUF file carries; byte-level for a 256-token vocabulary; the RWKV World vocabulary
  * for 65536 tokens, looked up beside the model file and in the {@link UserCache}. The vocabulary
  * files are not shipped with jrwkv: {@code jrwkv pull} fetches them.
  *
@@ -32,6 +34,13 @@ public final class Tokenizers {
     /** The tokenizer for {@code config}'s vocabulary, searched beside {@code modelFile} and in the cache. */
     public static Tokenizer forModel(ModelConfig config, Path modelFile) {
         int v = config.vocab();
+        // a GGUF that carries its World vocabulary (tokenizer.ggml.model = "rwkv") needs no other file
+        if (modelFile != null && isGguf(modelFile)) {
+            try (GgufFile gguf = GgufFile.open(modelFile)) {
+                var embedded = LlamaCppVocab.read(gguf);
+                if (embedded.isPresent()) return embedded.get();
+            }
+        }
         if (v == ByteTokenizer.VOCAB_SIZE) return new ByteTokenizer();
         if (v == 65536) return WorldTokenizer.load(find(WORLD_VOCAB, modelFile, "world"));
         if (v == 50277 || v == 50304) return fromFile(find(NEOX_JSON, modelFile, "neox"));
@@ -60,6 +69,25 @@ public final class Tokenizers {
             return BpeTokenizer.load(file);
         }
         return WorldTokenizer.load(file);
+    }
+
+    private static boolean isGguf(Path p) {
+        if (!Files.isRegularFile(p)) return false;
+        try (var in = Files.newInputStream(p)) {
+            byte[] m = in.readNBytes(4);
+            return m.length == 4 && m[0] == 'G' && m[1] == 'G' && m[2] == 'U' && m[3] == 'F';
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The GGUF tokenizer keys for a model with {@code vocabSize} logits (llama.cpp's layout), when
+     * {@code tokenizer} is a World tokenizer; empty otherwise (byte-level models need none).
+     */
+    public static java.util.SequencedMap<String, GgufValue> ggufMetadata(Tokenizer tokenizer, int vocabSize) {
+        if (tokenizer instanceof WorldTokenizer w) return LlamaCppVocab.metadata(w, vocabSize);
+        return new java.util.LinkedHashMap<>();
     }
 
     private static Path find(String fileName, Path modelFile, String pullName) {

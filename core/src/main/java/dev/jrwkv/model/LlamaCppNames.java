@@ -124,6 +124,15 @@ public final class LlamaCppNames {
      * tokenizer: {@code tokenizer.ggml.model = "rwkv"}, {@code tokenizer.ggml.tokens}) is appended.
      */
     public static void writeGguf(TensorStore official, Path target, DType type, SequencedMap<String, GgufValue> extra) throws IOException {
+        writeGguf(official, target, type, type, type, extra);
+    }
+
+    /**
+     * As {@link #writeGguf(TensorStore, Path, DType, SequencedMap)}, with the embedding and the head
+     * in their own types (quantized files keep them in float, as rwkv.cpp does).
+     */
+    public static void writeGguf(TensorStore official, Path target, DType type, DType embeddingType, DType headType,
+                                 SequencedMap<String, GgufValue> extra) throws IOException {
         ModelConfig c = ModelConfig.detect(official);
         if (c.version() != Version.V7) throw new IllegalArgumentException("GGUF export is implemented for RWKV-7, not RWKV-" + c.version());
         if (c.layout() != Layout.OFFICIAL) throw new IllegalArgumentException("the store must hold official tensors, not " + c.layout());
@@ -146,7 +155,7 @@ public final class LlamaCppNames {
 
         int C = c.embd();
         List<Tensor> t = new ArrayList<>();
-        t.add(big(official, "emb.weight", "token_embd.weight", type));
+        t.add(big(official, "emb.weight", "token_embd.weight", embeddingType));
         t.add(f32(official, "blocks.0.ln0.weight", "token_embd_norm.weight", C));
         t.add(f32(official, "blocks.0.ln0.bias", "token_embd_norm.bias", C));
         for (int l = 0; l < c.layers(); l++) {
@@ -181,7 +190,7 @@ public final class LlamaCppNames {
         }
         t.add(f32(official, "ln_out.weight", "output_norm.weight", C));
         t.add(f32(official, "ln_out.bias", "output_norm.bias", C));
-        t.add(big(official, "head.weight", "output.weight", type));
+        t.add(big(official, "head.weight", "output.weight", headType));
         GgufWriter.write(target, meta, t);
     }
 

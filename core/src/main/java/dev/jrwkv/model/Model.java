@@ -1,7 +1,5 @@
 package dev.jrwkv.model;
 
-import dev.jrwkv.format.GgufFile;
-import dev.jrwkv.format.ModelFiles;
 import dev.jrwkv.format.TensorStore;
 import dev.jrwkv.tensor.Backend;
 import dev.jrwkv.tensor.ScalarBackend;
@@ -42,10 +40,8 @@ public interface Model extends AutoCloseable {
      * The version and sizes are detected from the tensors.
      */
     static Model load(Path path, Backend backend) {
-        TensorStore store = ModelFiles.open(path);
-        // llama.cpp GGUF: read through a view with the official names and values
-        if (store instanceof GgufFile gguf) store = LlamaCppNames.asOfficial(gguf);
-        return fromStore(store, backend);
+        // GGUF, Hugging Face and web-rwkv files are read through views with the official names and values
+        return fromStore(OfficialTensors.open(path, false), backend);
     }
 
     /**

@@ -111,6 +111,32 @@ public final class WorldTokenizer implements Tokenizer {
         return new WorldTokenizer("world(" + file.getFileName() + ")", Arrays.copyOf(tokens, maxId + 1), trie);
     }
 
+    /**
+     * A World tokenizer over {@code tokens} (index = id; null or empty where there is no token, always
+     * at id 0), e.g. the token list embedded in a GGUF file.
+     *
+     * <pre>{@code
+     * WorldTokenizer t = WorldTokenizer.of("world(gguf)", tokens);
+     * }</pre>
+     */
+    public static WorldTokenizer of(String name, byte[][] tokens) {
+        if (tokens.length > MAX_ID + 1) throw new TokenizerException(name + ": " + tokens.length + " tokens exceed the limit of " + (MAX_ID + 1));
+        byte[][] copy = new byte[tokens.length][];
+        int total = 0;
+        for (int id = 1; id < tokens.length; id++) {
+            if (tokens[id] == null || tokens[id].length == 0) continue;
+            copy[id] = tokens[id].clone();
+            total += copy[id].length;
+        }
+        ByteTrie trie = new ByteTrie(total);
+        for (int id = 1; id < copy.length; id++) {
+            if (copy[id] == null) continue;
+            int previous = trie.put(copy[id], id);
+            if (previous != 0) throw new TokenizerException(name + ": token " + id + " has the same bytes as token " + previous);
+        }
+        return new WorldTokenizer(name, copy, trie);
+    }
+
     @Override
     public int[] encode(String text) {
         return encodeBytes(Utf8.encodeStrict(text));
