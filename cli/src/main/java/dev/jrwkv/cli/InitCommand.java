@@ -86,7 +86,7 @@ final class InitCommand implements Callable<Integer> {
                 Files.deleteIfExists(tmp);
             }
         }
-        io.out().println("wrote " + out + " (RWKV-7 " + shape + ", " + type + ", seed " + seed + ")");
+        io.out().println("wrote " + out + " (" + shape + ", " + type + ", seed " + seed + ")");
         return 0;
     }
 }
