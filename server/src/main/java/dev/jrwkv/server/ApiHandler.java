@@ -168,7 +168,10 @@ final class ApiHandler extends Handler.Abstract {
     private JsonNode readJson(Request request) {
         int max = options.limits().maxBodyBytes();
         long length = request.getLength();
-        if (length > max) throw tooLarge(length);
+        if (length > max) {
+            drain(request, length);
+            throw tooLarge(length);
+        }
         CompletableFuture<byte[]> read = Content.Source.asByteArrayAsync(request, max + 1);
         byte[] body;
         try {
@@ -192,6 +195,24 @@ final class ApiHandler extends Handler.Abstract {
             throw new ApiException(400, "invalid_request_error", null, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {      // reading a byte array: only malformed input gets here
             throw new ApiException(400, "invalid_request_error", null, "invalid_json", "the body is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads and drops a declared body over the limit when it is not absurd (at most 4 times the limit, within the
+     * read timeout), so that the 413 reaches the client: closing with unread bytes makes the kernel send a reset,
+     * and a client still sending then often loses the answer. Larger bodies are refused without reading them.
+     */
+    private void drain(Request request, long length) {
+        if (length > 4L * options.limits().maxBodyBytes()) return;
+        Callback.Completable done = new Callback.Completable();
+        Content.Source.consumeAll(request, done);
+        try {
+            done.get(options.limits().readTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            done.cancel(false);      // a slow or broken client: the connection closes after the 413 anyway
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
