@@ -19,7 +19,6 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -27,7 +26,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The OpenAI-compatible API: routes, authentication, request bodies, JSON and server-sent-event
@@ -46,6 +49,8 @@ final class ApiHandler extends Handler.Abstract {
     private final RequestParser parser;
     private final byte[] apiKey;
     private final long created = Instant.now().getEpochSecond();
+    /** How long past its time limit a request waits for the scheduler before it is declared stuck. */
+    private static final long STUCK_GRACE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     ApiHandler(Rwkv rwkv, ServerOptions options, BatchScheduler scheduler, Metrics metrics, NamedStates states) {
         this.rwkv = rwkv;
@@ -67,6 +72,11 @@ final class ApiHandler extends Handler.Abstract {
         };
         int status;
         try {
+            // Jetty bounds the bytes of the headers (431); their number is bounded here
+            if (request.getHeaders().size() > options.limits().maxHeaderCount()) {
+                throw new ApiException(431, "invalid_request_error", null, "too_many_headers",
+                        "the request has " + request.getHeaders().size() + " header fields; this server accepts at most " + options.limits().maxHeaderCount());
+            }
             if (!path.equals("/health")) authorize(request);
             status = switch (endpoint) {
                 case "/health" -> json(response, callback, 200, JSON.createObjectNode().put("status", "ok"));
@@ -133,15 +143,16 @@ final class ApiHandler extends Handler.Abstract {
 
         LinkedBlockingQueue<SessionEvent> events = new LinkedBlockingQueue<>();
         List<Session> sessions = new ArrayList<>();
+        long deadline = System.nanoTime() + options.limits().requestTimeout().toNanos();
         for (int p = 0; p < r.prompts().size(); p++) {
             for (int j = 0; j < r.n(); j++) {
                 sessions.add(new Session(p * r.n() + j, base, initial, r.prompts().get(p),
-                        new SequenceDecoder(rwkv.tokenizer(), r.paramsOfChoice(j)), events::add));
+                        new SequenceDecoder(rwkv.tokenizer(), r.paramsOfChoice(j)), events::add, deadline));
             }
         }
         scheduler.submit(sessions);
         Reply reply = new Reply(r, "%s-%s".formatted(chat ? "chatcmpl" : "cmpl", UUID.randomUUID().toString().replace("-", "")),
-                Instant.now().getEpochSecond(), sessions.size());
+                Instant.now().getEpochSecond(), sessions.size(), deadline + STUCK_GRACE_NANOS);
         try {
             return r.stream() ? stream(reply, events, response, callback) : whole(reply, events, response, callback);
         } finally {
@@ -149,24 +160,65 @@ final class ApiHandler extends Handler.Abstract {
         }
     }
 
-    private JsonNode readJson(Request request) throws IOException {
+    /**
+     * The body as JSON. The whole body must arrive within the read timeout: a client dribbling a byte
+     * now and then (slow POST) would otherwise hold a virtual thread and a connection for ever, since
+     * each byte resets the idle timeout.
+     */
+    private JsonNode readJson(Request request) {
+        int max = options.limits().maxBodyBytes();
         long length = request.getLength();
-        if (length > options.maxBodyBytes()) throw tooLarge(length);
-        byte[] body;
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            body = in.readNBytes(options.maxBodyBytes() + 1);
+        if (length > max) {
+            drain(request, length);
+            throw tooLarge(length);
         }
-        if (body.length > options.maxBodyBytes()) throw tooLarge(-1);
+        CompletableFuture<byte[]> read = Content.Source.asByteArrayAsync(request, max + 1);
+        byte[] body;
+        try {
+            body = read.get(options.limits().readTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            read.cancel(false);
+            throw new ApiException(408, "invalid_request_error", null, "request_timeout",
+                    "the request body did not arrive within " + options.limits().readTimeout().toMillis() + " ms");
+        } catch (ExecutionException e) {
+            // a broken connection is an IOException; the other failure is Jetty's "max size exceeded" (a chunked body over the bound)
+            if (!(e.getCause() instanceof IOException)) throw tooLarge(-1);
+            throw new ApiException(400, "invalid_request_error", null, "bad_body", "cannot read the request body: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JrwkvException("interrupted while reading a request");
+        }
+        if (body.length > max) throw tooLarge(-1);
         try {
             return JSON.readTree(body);
         } catch (JsonProcessingException e) {
             throw new ApiException(400, "invalid_request_error", null, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {      // reading a byte array: only malformed input gets here
+            throw new ApiException(400, "invalid_request_error", null, "invalid_json", "the body is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads and drops a declared body over the limit when it is not absurd (at most 4 times the limit, within the
+     * read timeout), so that the 413 reaches the client: closing with unread bytes makes the kernel send a reset,
+     * and a client still sending then often loses the answer. Larger bodies are refused without reading them.
+     */
+    private void drain(Request request, long length) {
+        if (length > 4L * options.limits().maxBodyBytes()) return;
+        Callback.Completable done = new Callback.Completable();
+        Content.Source.consumeAll(request, done);
+        try {
+            done.get(options.limits().readTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            done.cancel(false);      // a slow or broken client: the connection closes after the 413 anyway
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     private ApiException tooLarge(long length) {
         return new ApiException(413, "invalid_request_error", null, "request_too_large",
-                "the request body" + (length > 0 ? " (" + length + " bytes)" : "") + " is larger than the server's limit of " + options.maxBodyBytes() + " bytes");
+                "the request body" + (length > 0 ? " (" + length + " bytes)" : "") + " is larger than the server's limit of " + options.limits().maxBodyBytes() + " bytes");
     }
 
     /** What is known of the answer so far, per choice. */
@@ -178,9 +230,12 @@ final class ApiHandler extends Handler.Abstract {
         final boolean[] finished;
         final boolean[] started;
         final String[] finishReason;
+        /** {@link System#nanoTime()} after which the scheduler must have ended every choice: past it, the request is stuck. */
+        final long giveUp;
         int promptTokens, cachedTokens, completionTokens, open;
 
-        Reply(ApiRequest request, String id, long created, int choices) {
+        Reply(ApiRequest request, String id, long created, int choices, long giveUp) {
+            this.giveUp = giveUp;
             this.request = request;
             this.id = id;
             this.created = created;
@@ -223,7 +278,7 @@ final class ApiHandler extends Handler.Abstract {
 
     private int whole(Reply reply, LinkedBlockingQueue<SessionEvent> events, Response response, Callback callback) {
         while (reply.open > 0) {
-            SessionEvent e = take(events);
+            SessionEvent e = take(events, reply);
             switch (e) {
                 case SessionEvent.Text t -> reply.text[t.index()].append(reply.visible(t));
                 case SessionEvent.Finished f -> reply.finish(f);
@@ -256,7 +311,7 @@ final class ApiHandler extends Handler.Abstract {
             StringBuilder pending = new StringBuilder();
             while (reply.open > 0) {
                 // whatever has arrived since the last write goes out in one write: fewer syscalls when the client lags
-                batch.add(take(events));
+                batch.add(take(events, reply));
                 events.drainTo(batch);
                 for (SessionEvent e : batch) {
                     switch (e) {
@@ -337,9 +392,15 @@ final class ApiHandler extends Handler.Abstract {
         pending.setLength(0);
     }
 
-    private static SessionEvent take(LinkedBlockingQueue<SessionEvent> events) {
+    /** The next event; never waits past the point where the scheduler should have ended the request (a stuck slot is an error, not a hang). */
+    private static SessionEvent take(LinkedBlockingQueue<SessionEvent> events, Reply reply) {
         try {
-            return events.take();
+            SessionEvent e = events.poll(reply.giveUp - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (e == null) {
+                LOG.log(System.Logger.Level.ERROR, "request " + reply.id + " got no event from the scheduler past its time limit");
+                throw new ApiException(500, "server_error", null, "stuck", "the request did not finish within the server's time limit");
+            }
+            return e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new JrwkvException("interrupted while generating");
@@ -347,6 +408,7 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private static ApiException failure(SessionEvent.Failed f) {
+        if (f.error() instanceof ApiException a) return a;
         return new ApiException(500, "server_error", null, "generation_failed", "generation failed: " + f.error().getMessage());
     }
 
@@ -366,6 +428,8 @@ final class ApiHandler extends Handler.Abstract {
             callback.failed(e);
             return e.status();
         }
+        // the rest of an unread or half-sent body would be taken for the next request: hang up after answering
+        if (e.status() == 408 || e.status() == 413) response.getHeaders().put(HttpHeader.CONNECTION, "close");
         ObjectNode body = JSON.createObjectNode();
         ObjectNode err = body.putObject("error").put("message", e.getMessage()).put("type", e.type());
         if (e.param() == null) err.putNull("param");

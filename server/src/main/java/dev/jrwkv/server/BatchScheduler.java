@@ -1,6 +1,7 @@
 package dev.jrwkv.server;
 
 import dev.jrwkv.JrwkvException;
+import dev.jrwkv.generate.FinishReason;
 import dev.jrwkv.generate.StateCache;
 import dev.jrwkv.model.Model;
 import dev.jrwkv.model.State;
@@ -140,6 +141,7 @@ final class BatchScheduler implements AutoCloseable {
         try {
             while (true) {
                 if (closed) return false;
+                expireWaiting();
                 while (active.size() < maxSessions && !waiting.isEmpty()) {
                     Session s = waiting.poll();
                     if (!s.cancelled()) {
@@ -154,6 +156,47 @@ final class BatchScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Queued sessions whose time limit passed before they got a slot fail with a timeout. Lock held. */
+    private void expireWaiting() {
+        if (waiting.isEmpty()) return;
+        long now = System.nanoTime();
+        for (var it = waiting.iterator(); it.hasNext(); ) {
+            Session s = it.next();
+            if (s.expired(now)) {
+                it.remove();
+                s.events.accept(new SessionEvent.Failed(s.index, timedOut()));
+                metrics.timeLimited();
+            }
+        }
+    }
+
+    /**
+     * Active sessions past their time limit: one still reading its prompt fails with a timeout; one decoding
+     * ends as if {@code max_tokens} were reached (finish reason {@code length}), its held-back text flushed.
+     */
+    private void expireActive() {
+        long now = System.nanoTime();
+        for (Session s : active) {
+            if (s.phase == null || s.phase == Session.Phase.CLOSING || s.cancelled() || !s.expired(now)) continue;
+            if (s.phase == Session.Phase.DECODE) {
+                s.decoder.cancel();
+                String rest = s.decoder.flush();
+                if (!rest.isEmpty()) s.events.accept(new SessionEvent.Text(s.index, rest));
+                s.events.accept(new SessionEvent.Finished(s.index, FinishReason.LENGTH, s.prompt.length, s.cachedTokens, s.decoder.completionTokens()));
+            } else {
+                s.events.accept(new SessionEvent.Failed(s.index, timedOut()));
+            }
+            s.ready = null;
+            s.phase = null;
+            metrics.timeLimited();
+        }
+    }
+
+    private static ApiException timedOut() {
+        return new ApiException(503, "server_error", null, "timeout",
+                "the request reached the server's time limit before generation began; try again later or with a shorter prompt");
     }
 
     /** A session's first moment in the batch: its state comes from the cache, a named state, or zeros. */
@@ -172,9 +215,10 @@ final class BatchScheduler implements AutoCloseable {
 
     private void step() {
         int generated = 0;
+        expireActive();
         // sessions whose whole prompt came from the cache sample without a forward
         for (Session s : active) {
-            if (s.ready != null && !s.cancelled()) {
+            if (s.ready != null && !s.cancelled() && s.phase != null) {
                 float[] logits = s.ready;
                 s.ready = null;
                 generated += afterLogits(s, logits);

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The server's counters, rendered in the Prometheus text format for {@code GET /metrics}.
@@ -21,19 +22,30 @@ final class Metrics {
     private final LongAdder generatedTokens = new LongAdder();
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder steps = new LongAdder();
+    private final LongAdder timeLimited = new LongAdder();
+
     private final ArrayDeque<long[]> recent = new ArrayDeque<>();   // {nanoTime, tokens} per step
     private final StateCache cache;
     private final IntSupplier queueDepth;
     private final IntSupplier activeSessions;
+    private final IntSupplier openConnections;
+    private final LongSupplier slowClientsClosed;
 
-    Metrics(StateCache cache, IntSupplier queueDepth, IntSupplier activeSessions) {
+    Metrics(StateCache cache, IntSupplier queueDepth, IntSupplier activeSessions, IntSupplier openConnections, LongSupplier slowClientsClosed) {
+        this.slowClientsClosed = slowClientsClosed;
         this.cache = cache;
         this.queueDepth = queueDepth;
         this.activeSessions = activeSessions;
+        this.openConnections = openConnections;
     }
 
     void request(String endpoint, int status) {
         requests.computeIfAbsent(endpoint + "\u0000" + status, k -> new LongAdder()).increment();
+    }
+
+    /** A sequence stopped by the request time limit. */
+    void timeLimited() {
+        timeLimited.increment();
     }
 
     void promptTokensRead(int n) {
@@ -82,6 +94,9 @@ final class Metrics {
         counter(sb, "jrwkv_generated_tokens_total", "Tokens generated.", generatedTokens.sum());
         counter(sb, "jrwkv_prompt_tokens_total", "Prompt tokens read by the model (cache hits excluded).", promptTokens.sum());
         counter(sb, "jrwkv_scheduler_steps_total", "Batched forward steps.", steps.sum());
+        counter(sb, "jrwkv_time_limited_total", "Sequences stopped by the request time limit.", timeLimited.sum());
+        counter(sb, "jrwkv_slow_clients_closed_total", "Connections closed because a request's headers or body came too slowly.", slowClientsClosed.getAsLong());
+        gauge(sb, "jrwkv_open_connections", "Open HTTP connections.", openConnections.getAsInt());
         gauge(sb, "jrwkv_tokens_per_second", "Tokens generated per second over the last " + WINDOW_SECONDS + " s.", tokensPerSecond());
         gauge(sb, "jrwkv_queue_depth", "Sequences waiting for a slot.", queueDepth.getAsInt());
         gauge(sb, "jrwkv_active_sessions", "Sequences being decoded.", activeSessions.getAsInt());

@@ -28,7 +28,6 @@ final class RequestParser {
             "tool_choice", "parallel_tool_calls");
     private static final Set<String> COMPLETION = Set.of("prompt", "echo", "best_of", "suffix");
     private static final Set<String> CHAT = Set.of("messages", "max_completion_tokens", "top_logprobs");
-    static final int MAX_N = 16;
     static final int MAX_STOPS = 16;
 
     private final Tokenizer tokenizer;
@@ -53,8 +52,15 @@ final class RequestParser {
         unsupported(body, chat);
 
         List<int[]> prompts = chat ? List.of(chatPrompt(body)) : completionPrompts(body);
+        long promptTokens = 0;
+        for (int[] p : prompts) promptTokens += p.length;
+        if (promptTokens > options.limits().maxPromptTokens()) {
+            String param = chat ? "messages" : "prompt";
+            throw new ApiException(400, "invalid_request_error", param, "context_length_exceeded",
+                    "the " + param + " has " + promptTokens + " tokens; this server accepts at most " + options.limits().maxPromptTokens() + " per request");
+        }
         String maxName = chat && present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
-        int maxTokens = present(body, maxName) ? integer(body, maxName, 1, options.maxTokensLimit()) : options.defaultMaxTokens();
+        int maxTokens = present(body, maxName) ? integer(body, maxName, 1, options.limits().maxTokens()) : Math.min(options.defaultMaxTokens(), options.limits().maxTokens());
         float temperature = number(body, "temperature", 0, 2, 1);
         float topP = number(body, "top_p", 0, 1, 1);
         int topK = present(body, "top_k") ? Math.max(0, integer(body, "top_k", -1, Integer.MAX_VALUE)) : 0;
@@ -63,7 +69,7 @@ final class RequestParser {
         float frequency = number(body, "frequency_penalty", -2, 2, 0);
         float decay = number(body, "penalty_decay", 0, 1, 1);
         Long seed = present(body, "seed") ? seed(body.get("seed")) : null;
-        int n = present(body, "n") ? integer(body, "n", 1, MAX_N) : 1;
+        int n = present(body, "n") ? integer(body, "n", 1, options.limits().maxN()) : 1;
         boolean stream = present(body, "stream") && bool(body, "stream");
         boolean includeUsage = false;
         if (present(body, "stream_options")) {

@@ -8,6 +8,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /**
@@ -57,6 +58,38 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--prompt-chunk", description = "prompt tokens read per step, shared by new sessions (default: ${DEFAULT-VALUE})")
     int promptChunk = ServerOptions.defaults().promptChunk();
 
+    @Option(names = "--max-body-mb", description = "largest request body in MiB; 413 beyond (default: ${DEFAULT-VALUE})")
+    int maxBodyMb = ServerLimits.defaults().maxBodyBytes() >> 20;
+
+    @Option(names = "--max-tokens-limit", description = "largest max_tokens a request may ask for; 400 beyond (default: ${DEFAULT-VALUE})")
+    int maxTokensLimit = ServerLimits.defaults().maxTokens();
+
+    @Option(names = "--max-n", description = "largest n (choices per prompt); 400 beyond (default: ${DEFAULT-VALUE})")
+    int maxN = ServerLimits.defaults().maxN();
+
+    @Option(names = "--max-prompt-tokens", description = "prompt tokens per request, all prompts together; 400 beyond (default: ${DEFAULT-VALUE})")
+    int maxPromptTokens = ServerLimits.defaults().maxPromptTokens();
+
+    @Option(names = "--request-timeout", paramLabel = "SECONDS",
+            description = "time limit of a request: generation then ends with finish_reason length, or a 503 if none began (default: ${DEFAULT-VALUE})")
+    long requestTimeout = ServerLimits.defaults().requestTimeout().toSeconds();
+
+    @Option(names = "--read-timeout", paramLabel = "SECONDS",
+            description = "time a client has to send a request's headers, and again its body; slower ones are disconnected (default: ${DEFAULT-VALUE})")
+    long readTimeout = ServerLimits.defaults().readTimeout().toSeconds();
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", description = "close connections idle this long (default: ${DEFAULT-VALUE})")
+    long idleTimeout = ServerLimits.defaults().idleTimeout().toSeconds();
+
+    @Option(names = "--max-header-kb", description = "request line and headers in KiB; 431 beyond (default: ${DEFAULT-VALUE})")
+    int maxHeaderKb = ServerLimits.defaults().maxHeaderBytes() >> 10;
+
+    @Option(names = "--max-headers", description = "request header fields; 431 beyond (default: ${DEFAULT-VALUE})")
+    int maxHeaders = ServerLimits.defaults().maxHeaderCount();
+
+    @Option(names = "--max-connections", description = "open connections; more wait to be accepted (default: ${DEFAULT-VALUE})")
+    int maxConnections = ServerLimits.defaults().maxConnections();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -69,7 +102,10 @@ public final class ServeCommand implements Callable<Integer> {
             if (dot > 0) name = name.substring(0, dot);
         }
         return ServerOptions.defaults().withHost(host).withPort(port).withMaxSessions(maxSessions).withQueueSize(queue)
-                .withApiKey(apiKey).withStatesDir(states).withModelName(name).withCache(cacheMb << 20, cacheDir).withPromptChunk(promptChunk);
+                .withApiKey(apiKey).withStatesDir(states).withModelName(name).withCache(cacheMb << 20, cacheDir).withPromptChunk(promptChunk)
+                .withLimits(new ServerLimits(Math.toIntExact((long) maxBodyMb << 20), maxTokensLimit, maxN, maxPromptTokens,
+                        Duration.ofSeconds(requestTimeout), Duration.ofSeconds(readTimeout), Duration.ofSeconds(idleTimeout),
+                        Math.toIntExact((long) maxHeaderKb << 10), maxHeaders, maxConnections));
     }
 
     @Override

@@ -20,6 +20,8 @@ final class Session {
     final int[] prompt;
     final SequenceDecoder decoder;
     final Consumer<SessionEvent> events;
+    /** {@link System#nanoTime()} by which the sequence must have ended (the request's time limit). */
+    final long deadline;
     private volatile boolean cancelled;
 
     // ---- scheduler thread only ----
@@ -37,9 +39,11 @@ final class Session {
     int sampledCount;
 
     /**
-     * @param initial the state to start from (copied by the scheduler), or null for a zero state
+     * @param initial  the state to start from (copied by the scheduler), or null for a zero state
+     * @param deadline {@link System#nanoTime()} by which the sequence ends: still decoding, it finishes with
+     *                 {@code length}; not yet decoding, it fails with a timeout
      */
-    Session(int index, String base, State initial, int[] prompt, SequenceDecoder decoder, Consumer<SessionEvent> events) {
+    Session(int index, String base, State initial, int[] prompt, SequenceDecoder decoder, Consumer<SessionEvent> events, long deadline) {
         if (prompt.length == 0) throw new IllegalArgumentException("a session needs at least one prompt token");
         this.index = index;
         this.base = base;
@@ -47,6 +51,11 @@ final class Session {
         this.prompt = prompt;
         this.decoder = decoder;
         this.events = events;
+        this.deadline = deadline;
+    }
+
+    boolean expired(long now) {
+        return now - deadline > 0;
     }
 
     /** Frees the slot at the next step; no more events follow. Any thread. */

@@ -26,6 +26,19 @@ class ServeCommandTest {
     }
 
     @Test
+    void limitFlagsBecomeServerLimitsAndDefaultToServerLimitsDefaults() {
+        ServeCommand c = new ServeCommand();
+        new CommandLine(c).parseArgs("m.bin", "--max-body-mb", "2", "--max-tokens-limit", "1000", "--max-n", "4", "--max-prompt-tokens", "8000",
+                "--request-timeout", "90", "--read-timeout", "5", "--idle-timeout", "20", "--max-header-kb", "16", "--max-headers", "32",
+                "--max-connections", "100");
+        assertThat(c.options().limits()).isEqualTo(new ServerLimits(2 << 20, 1000, 4, 8000, java.time.Duration.ofSeconds(90),
+                java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(20), 16 << 10, 32, 100));
+        ServeCommand d = new ServeCommand();
+        new CommandLine(d).parseArgs("m.bin");
+        assertThat(d.options().limits()).isEqualTo(ServerLimits.defaults());
+    }
+
+    @Test
     void defaultsAreLoopbackAndPort8080() {
         ServeCommand c = new ServeCommand();
         new CommandLine(c).parseArgs("m.bin");
