@@ -13,7 +13,9 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes a file so that readers see either the old content or the complete new one, never a half
- * file: write a temporary file in the same folder, fsync it, then rename it over the target.
+ * file: write a temporary file in the same folder, fsync it, rename it over the target, fsync the folder.
+ * A writer killed midway leaves the target as it was, plus at most a hidden {@code .<name>.*.tmp}
+ * file that no reader opens (readers open the target's name).
  *
  * <pre>{@code
  * AtomicFile.write(Path.of("out.f32"), out -> out.write(bytes));
@@ -46,8 +48,18 @@ public final class AtomicFile {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
+            syncDirectory(dir);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Makes the rename itself durable (POSIX); where a folder cannot be opened (Windows) there is nothing to do. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not supported on this platform: the rename is still atomic, only its durability is the OS's
         }
     }
 }
