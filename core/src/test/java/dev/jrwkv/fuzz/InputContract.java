@@ -24,7 +24,13 @@ public final class InputContract {
     public static final long FIXED_ALLOWANCE = 48L << 20;
     /** Allocation allowed per byte of input (UTF-16 copies of text files, JSON trees, parsed tables). */
     public static final long PER_INPUT_BYTE = 64;
-    public static final long TIME_LIMIT_MS = 10_000;
+    public static final long TIME_LIMIT_MS = 30_000;
+    /**
+     * Under a Jazzer campaign the instrumentation's comparison hooks allocate on the fuzzed thread in
+     * proportion to the work done; the allocation bound is this many times looser there (the bugs it
+     * is for are off by factors of thousands: a 20-byte file asking for 48 MB).
+     */
+    private static final long CAMPAIGN_SLACK = System.getenv("JAZZER_FUZZ") != null ? 4 : 1;
 
     private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
@@ -58,6 +64,19 @@ public final class InputContract {
 
     /** Checks {@code reader} on an existing file of {@code size} bytes. */
     public static Outcome checkFile(Path file, long size, Reader reader) {
+        Outcome first = run(file, size, reader);
+        long bound = CAMPAIGN_SLACK * (FIXED_ALLOWANCE + PER_INPUT_BYTE * size);
+        // The first run of a reader in a JVM also pays for loading (and, under Jazzer, instrumenting)
+        // its classes on this thread: only an input that allocates too much twice breaks the bound.
+        Outcome outcome = first.allocatedBytes() > bound ? run(file, size, reader) : first;
+        if (outcome.allocatedBytes() > bound) {
+            throw new AssertionError("reader allocated " + outcome.allocatedBytes() + " bytes for an input of " + size + " bytes (bound " + bound + ")"
+                    + (outcome.accepted() ? "" : "; it then said: " + outcome.message()));
+        }
+        return outcome;
+    }
+
+    private static Outcome run(Path file, long size, Reader reader) {
         long allocatedBefore = THREADS.getCurrentThreadAllocatedBytes();
         long start = System.nanoTime();
         boolean accepted;
@@ -75,11 +94,6 @@ public final class InputContract {
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
         long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore;
-        long bound = FIXED_ALLOWANCE + PER_INPUT_BYTE * size;
-        if (allocated > bound) {
-            throw new AssertionError("reader allocated " + allocated + " bytes for an input of " + size + " bytes (bound " + bound + ")"
-                    + (accepted ? "" : "; it then said: " + message));
-        }
         if (millis > TIME_LIMIT_MS) throw new AssertionError("reader took " + millis + " ms for an input of " + size + " bytes");
         return new Outcome(accepted, message, allocated, millis);
     }
