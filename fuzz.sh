@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzing campaign over the readers: ./fuzz.sh [duration per target, default 5m] [target ...]
+# Needs JAVA_HOME pointing to a JDK 25 and the dependencies in ~/.m2 (run "mvn test" once).
 # Targets: the @FuzzTest methods of core/src/test/java/dev/jrwkv/fuzz/ReaderFuzzTest.java.
 # Crashing inputs land in core/src/test/resources/dev/jrwkv/fuzz/ReaderFuzzTestInputs/<target>/.
 set -u
