@@ -36,12 +36,12 @@ public record ModelConfig(Version version, Layout layout, int layers, int embd, 
         Tensor emb = store.find("emb.weight").orElseThrow(() ->
                 new ModelFormatException(store.path(), "not an RWKV model: no tensor emb.weight"));
         if (emb.rank() != 2) throw new ModelFormatException(store.path(), "emb.weight must be 2-D, is " + emb);
-        int vocab = Math.toIntExact(emb.dim(0));
-        int embd = Math.toIntExact(emb.dim(1));
+        int vocab = dim(store, emb, 0);
+        int embd = dim(store, emb, 1);
         int layers = 0;
         while (store.contains("blocks." + layers + ".ln1.weight")) layers++;
         if (layers == 0) throw new ModelFormatException(store.path(), "not an RWKV model: no blocks.0.ln1.weight");
-        int ffnDim = Math.toIntExact(store.get("blocks.0.ffn.key.weight").dim(0));
+        int ffnDim = dim(store, store.get("blocks.0.ffn.key.weight"), 0);
 
         String a = "blocks.0.att.";
         Map<String, Integer> ranks = new LinkedHashMap<>();
@@ -49,18 +49,18 @@ public record ModelConfig(Version version, Layout layout, int layers, int embd, 
         int heads;
         if (store.contains(a + "r_k") || store.contains(a + "k_k")) {
             version = Version.V7;
-            heads = Math.toIntExact(store.get(a + "r_k").dim(0));
+            heads = dim(store, store.get(a + "r_k"), 0);
             for (String lora : new String[] {"w", "a", "g"}) ranks.put(lora, rank(store, layout, a + lora + "1"));
             if (layers > 1) ranks.put("v", rank(store, layout, "blocks.1.att.v1"));
         } else if (store.contains(a + "time_maa_x")) {
             version = Version.V6;
-            heads = Math.toIntExact(store.get(a + "time_faaaa").dim(0));
+            heads = dim(store, store.get(a + "time_faaaa"), 0);
             Tensor w2 = store.get(a + "time_maa_w2");
-            ranks.put("maa", Math.toIntExact(layout == Layout.OFFICIAL ? w2.dim(1) : w2.dim(2)));
+            ranks.put("maa", dim(store, w2, layout == Layout.OFFICIAL ? 1 : 2));
             ranks.put("decay", rank(store, layout, a + "time_decay_w1"));
         } else if (store.contains(a + "ln_x.weight")) {
             Tensor decay = store.get(a + "time_decay");
-            heads = Math.toIntExact(decay.dim(0));
+            heads = dim(store, decay, 0);
             boolean perChannel = decay.numel() > heads;
             boolean gated = store.contains(a + "gate.weight");
             version = perChannel ? Version.V5_2 : gated ? Version.V5_1 : Version.V5_0;
@@ -77,7 +77,18 @@ public record ModelConfig(Version version, Layout layout, int layers, int embd, 
     /** Low-rank size of a first LoRA factor: official {@code [C, D]}, rwkv.cpp transposed {@code [D, C]}. */
     private static int rank(TensorStore store, Layout layout, String name) {
         Tensor t = store.get(name);
-        return Math.toIntExact(layout == Layout.OFFICIAL ? t.dim(1) : t.dim(0));
+        return dim(store, t, layout == Layout.OFFICIAL ? 1 : 0);
+    }
+
+    /** Size of {@code axis} of {@code t}; a {@link ModelFormatException} naming the tensor when it has no such axis or it is absurd. */
+    private static int dim(TensorStore store, Tensor t, int axis) {
+        if (axis >= t.rank()) {
+            throw new ModelFormatException(store.path(), "tensor " + t.name() + " has shape " + java.util.Arrays.toString(t.shape())
+                    + ", expected at least " + (axis + 1) + " dimensions");
+        }
+        long d = t.dim(axis);
+        if (d > Integer.MAX_VALUE - 8) throw new ModelFormatException(store.path(), "tensor " + t.name() + " dimension " + axis + " is " + d + ": too large");
+        return (int) d;
     }
 
     /** The same shape under another layout (to compare models read from different formats). */

@@ -233,6 +233,7 @@ public final class BpeTokenizer implements Tokenizer {
 
             Map<String, Integer> vocab = readVocab(m.get("vocab"));
             int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
+            checkIdDensity(maxId, vocab.size() + root.path("added_tokens").size());
             String[] idToToken = new String[maxId + 1];
             vocab.forEach((token, id) -> idToToken[id] = token);
 
@@ -256,6 +257,7 @@ public final class BpeTokenizer implements Tokenizer {
 
             List<AddedToken> added = readAddedTokens(root.get("added_tokens"));
             for (AddedToken t : added) maxId = Math.max(maxId, t.id());
+            checkIdDensity(maxId, vocab.size() + added.size());
             byte[][] tokenBytes = new byte[maxId + 1][];
             boolean[] special = new boolean[maxId + 1];
             for (int id = 0; id < idToToken.length; id++) {
@@ -280,6 +282,15 @@ public final class BpeTokenizer implements Tokenizer {
             return new BpeTokenizer("bpe(" + file.getFileName() + ")", List.copyOf(normalizer), addPrefixSpace, useRegex,
                     new AddedTokenMatcher(raw, raw.stream().map(AddedToken::content).toList()),
                     new AddedTokenMatcher(normalized, normalizedPatterns), model, tokenBytes, special);
+        }
+
+        /** Ids index tables: keep them proportional to the file (real vocabularies are dense). */
+        private void checkIdDensity(int maxId, int tokens) {
+            long allowed = Math.max(65535L, 2L * tokens);
+            if (maxId > allowed) {
+                throw error("model.vocab", "token id " + maxId + " is far beyond the " + tokens
+                        + " tokens defined (ids above 65535 may not exceed twice the token count)");
+            }
         }
 
         private void readNormalizer(JsonNode n, String field, List<Normalizer.Form> out) {

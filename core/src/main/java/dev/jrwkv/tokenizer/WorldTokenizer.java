@@ -57,6 +57,11 @@ public final class WorldTokenizer implements Tokenizer {
         int maxId = 0;
         int totalBytes = 0;
         String text = decodeStrict(file, content);
+        // Real vocabularies number their tokens densely; bounding ids by the line count keeps the id
+        // tables proportional to the file (a 20-byte line must not make us allocate 4M entries).
+        int lines = 1;
+        for (byte b : content) if (b == '\n') lines++;
+        int maxAllowedId = (int) Math.min(MAX_ID, Math.max(65535L, 2L * lines));
         int lineNo = 0;
         for (int start = 0; start < text.length(); ) {
             int end = text.indexOf('\n', start);
@@ -74,7 +79,10 @@ public final class WorldTokenizer implements Tokenizer {
             }
             int id = parseInt(file, lineNo, "id", line.substring(0, firstSpace));
             int declared = parseInt(file, lineNo, "length", line.substring(lastSpace + 1));
-            if (id <= 0 || id > MAX_ID) throw lineError(file, lineNo, "token id " + id + " is out of range 1.." + MAX_ID);
+            if (id <= 0 || id > maxAllowedId) {
+                throw lineError(file, lineNo, "token id " + id + " is out of range 1.." + maxAllowedId
+                        + " (ids above 65535 may not exceed twice the number of lines)");
+            }
             byte[] bytes;
             try {
                 bytes = PythonLiteral.parse(line.substring(firstSpace + 1, lastSpace));

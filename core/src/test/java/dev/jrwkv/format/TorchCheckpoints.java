@@ -17,14 +17,14 @@ import java.util.zip.ZipOutputStream;
  * opcode as torch writes it) and the zip around it, either with {@link java.util.zip} or by hand
  * (to get ZIP64 records or to plant bad offsets).
  */
-final class TorchCheckpoints {
+public final class TorchCheckpoints {
     private TorchCheckpoints() {
     }
 
     /** One state-dict entry: {@code _rebuild_tensor_v2(storage(type, key, storageNumel), offset, size, stride)}. */
-    record Spec(String name, String storageType, String key, long storageNumel, long offset, long[] size, long[] stride) {
+    public record Spec(String name, String storageType, String key, long storageNumel, long offset, long[] size, long[] stride) {
         /** A contiguous tensor that fills its own storage. */
-        static Spec contiguous(String name, String storageType, String key, long... size) {
+        public static Spec contiguous(String name, String storageType, String key, long... size) {
             long[] stride = new long[size.length];
             long n = 1;
             for (int i = size.length - 1; i >= 0; i--) {
@@ -36,7 +36,7 @@ final class TorchCheckpoints {
     }
 
     /** The pickle torch.save writes for an OrderedDict of these tensors (protocol 2, as in the fixture). */
-    static byte[] stateDictPickle(List<Spec> specs) {
+    public static byte[] stateDictPickle(List<Spec> specs) {
         PickleWriter p = new PickleWriter().proto(2).global("collections", "OrderedDict").op(')').op('R').mark();
         for (Spec s : specs) {
             p.binunicode(s.name()).global("torch._utils", "_rebuild_tensor_v2").mark();
@@ -49,7 +49,7 @@ final class TorchCheckpoints {
     }
 
     /** The entries of a checkpoint under {@code archive/}: data.pkl, byteorder, version and data/<key>. */
-    static Map<String, byte[]> entries(byte[] pickle, Map<String, byte[]> storages) {
+    public static Map<String, byte[]> entries(byte[] pickle, Map<String, byte[]> storages) {
         Map<String, byte[]> e = new LinkedHashMap<>();
         e.put("archive/data.pkl", pickle);
         e.put("archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
@@ -59,7 +59,7 @@ final class TorchCheckpoints {
     }
 
     /** A zip of STORED entries (or DEFLATED ones for names in {@code deflate}) written by java.util.zip. */
-    static byte[] javaZip(Map<String, byte[]> entries, String... deflate) {
+    public static byte[] javaZip(Map<String, byte[]> entries, String... deflate) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {
@@ -128,7 +128,7 @@ final class TorchCheckpoints {
     }
 
     /** Little-endian float32 bytes. */
-    static byte[] f32(float... values) {
+    public static byte[] f32(float... values) {
         ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) b.putFloat(v);
         return b.array();
