@@ -47,6 +47,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object (fields documented in the README).")
     boolean json;
 
+    @Option(names = "--batch", description = "Sequences decoded together in one batched forward per step, as the server does; decode tok/s is then the aggregate (default: ${DEFAULT-VALUE}).")
+    int batch = 1;
+
     @Option(names = "--context-sweep", split = ",", paramLabel = "LENGTHS",
             description = "Measure decode ms/token at these context lengths (e.g. 1k,4k,16k) against a transformer of the same shape.")
     List<String> sweep;
@@ -65,6 +68,7 @@ final class BenchCommand implements Callable<Integer> {
         if (decode < 1) throw new JrwkvException("--decode must be at least 1, got " + decode);
         if (prefill < 0) throw new JrwkvException("--prefill must be 0 or more, got " + prefill);
         if (runs < 1) throw new JrwkvException("--runs must be at least 1, got " + runs);
+        if (batch < 1) throw new JrwkvException("--batch must be at least 1, got " + batch);
         if (!Files.isRegularFile(model)) throw new JrwkvException(model + ": no such file");
         try (VectorBackend backend = new VectorBackend(threads)) {
             long t0 = System.nanoTime();
@@ -111,11 +115,29 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private double decodeRun(Model m, SplittableRandom random) {
+        if (batch > 1) return batchedDecodeRun(m, random);
         State s = m.newState();
         float[] logits = m.forward(randomTokens(random, m.config().vocab(), 16), s);
         long t = System.nanoTime();
         for (int i = 0; i < decode; i++) logits = m.step(argmax(logits), s);
         return decode / ((System.nanoTime() - t) / 1e9);
+    }
+
+    /** {@code batch} sequences stepping together: aggregate tokens/s. */
+    private double batchedDecodeRun(Model m, SplittableRandom random) {
+        State[] states = new State[batch];
+        int[][] tokens = new int[batch][];
+        for (int b = 0; b < batch; b++) {
+            states[b] = m.newState();
+            tokens[b] = randomTokens(random, m.config().vocab(), 16);
+        }
+        float[][] logits = m.forwardBatch(tokens, states);
+        long t = System.nanoTime();
+        for (int i = 0; i < decode; i++) {
+            for (int b = 0; b < batch; b++) tokens[b] = new int[] {argmax(logits[b])};
+            logits = m.forwardBatch(tokens, states);
+        }
+        return (double) decode * batch / ((System.nanoTime() - t) / 1e9);
     }
 
     private double prefillRun(Model m, SplittableRandom random) {
@@ -135,6 +157,7 @@ final class BenchCommand implements Callable<Integer> {
             root.put("peak_rss_bytes", rss);
             root.put("load_s", loadSeconds);
             root.put("threads", threads);
+            root.put("batch", batch);
             ObjectNode mo = root.putObject("model");
             mo.put("file", model.toString());
             mo.put("version", c.version().label());
@@ -145,7 +168,7 @@ final class BenchCommand implements Callable<Integer> {
             io.out().println(root.toString());
         } else {
             io.out().printf("%s, %d threads, loaded in %.2f s%n", c.summary(), threads, loadSeconds);
-            io.out().printf("decode  %d tokens: %s tok/s%n", this.decode, line(decode));
+            io.out().printf("decode  %d tokens%s: %s tok/s%n", this.decode, batch > 1 ? " x " + batch + " sequences (aggregate)" : "", line(decode));
             if (prefill != null) io.out().printf("prefill %d tokens: %s tok/s%n", this.prefill, line(prefill));
             io.out().printf("peak RSS %.1f MiB%n", rss / 1048576.0);
         }

@@ -251,6 +251,18 @@ public final class VectorBackend implements Backend, AutoCloseable {
 
     // ---------------------------------------------------------------- fused dot products (decode)
 
+    /**
+     * The lanes of {@code v} added in lane order. {@code reduceLanes(ADD)} may add float lanes in any
+     * order, and the interpreter and compiled code do it differently: the same call then gave results
+     * one ulp apart from run to run, which broke reproducible generation. A fixed order costs a few
+     * extracts per row.
+     */
+    private static float sum(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
+    }
+
     private static float dotF32(MemorySegment w, long off, float[] x, int xo, int n) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int i = 0;
@@ -264,7 +276,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
         for (int up = n - L; i <= up; i += L) {
             a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
         }
-        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float sum = sum(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) sum += w.get(LittleEndian.FLOAT, off + 4L * i) * x[xo + i];
         return sum;
     }
@@ -278,7 +290,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
             a1 = halves(w, o + 2L * L).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
         }
         for (int up = n - L; i <= up; i += L) a0 = halves(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), a0);
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = sum(a0.add(a1));
         for (; i < n; i++) sum += Float.float16ToFloat(w.get(LittleEndian.SHORT, off + 2L * i)) * x[xo + i];
         return sum;
     }
@@ -292,7 +304,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
             a1 = bfloats(w, o + 2L * L).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
         }
         for (int up = n - L; i <= up; i += L) a0 = bfloats(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), a0);
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = sum(a0.add(a1));
         for (; i < n; i++) sum += Float.intBitsToFloat(w.get(LittleEndian.SHORT, off + 2L * i) << 16) * x[xo + i];
         return sum;
     }
@@ -310,7 +322,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
             acc1 = q8Block(w, off1, x, i + Q8_0Block.SIZE).fma(FloatVector.broadcast(F, half(w, off1)), acc1);
         }
         if (b < blocks) acc0 = q8Block(w, off, x, xo + b * Q8_0Block.SIZE).fma(FloatVector.broadcast(F, half(w, off)), acc0);
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return sum(acc0.add(acc1));
     }
 
     /** Lane-wise partial sums of q*x over one Q8_0 block (unscaled). */
@@ -341,7 +353,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
             }
             acc = s.fma(FloatVector.broadcast(F, half(w, off)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static float dotQ4_1(MemorySegment w, long off, float[] x, int xo, int n) {
@@ -356,7 +368,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 acc1 = intsToFloats(q.lanewise(VectorOperators.LSHR, 4)).fma(d, m).fma(FloatVector.fromArray(F, x, xi + 16 + k), acc1);
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return sum(acc0.add(acc1));
     }
 
     private static float dotQ5_0(MemorySegment w, long off, float[] x, int xo, int n) {
@@ -375,7 +387,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
             }
             acc = s.fma(FloatVector.broadcast(F, half(w, off)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static float dotQ5_1(MemorySegment w, long off, float[] x, int xo, int n) {
@@ -394,7 +406,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 acc1 = intsToFloats(hi).fma(d, m).fma(FloatVector.fromArray(F, x, xi + 16 + k), acc1);
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return sum(acc0.add(acc1));
     }
 
     /** Bit 4 of a 5-bit quant: the qh bit that {@code toTop} shifts to bit 31, brought down to bit 4. */
@@ -556,7 +568,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
             s1 = FloatVector.fromArray(F, a, ao + i + L).fma(FloatVector.fromArray(F, b, bo + i + L), s1);
         }
         for (int up = n - L; i <= up; i += L) s0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), s0);
-        float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        float sum = sum(s0.add(s1));
         for (; i < n; i++) sum += a[ao + i] * b[bo + i];
         return sum;
     }
@@ -582,10 +594,10 @@ public final class VectorBackend implements Backend, AutoCloseable {
             a30 = w3.fma(u, a30);
             a31 = w3.fma(v, a31);
         }
-        float s00 = a00.reduceLanes(VectorOperators.ADD), s10 = a10.reduceLanes(VectorOperators.ADD);
-        float s20 = a20.reduceLanes(VectorOperators.ADD), s30 = a30.reduceLanes(VectorOperators.ADD);
-        float s01 = a01.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
-        float s21 = a21.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
+        float s00 = sum(a00), s10 = sum(a10);
+        float s20 = sum(a20), s30 = sum(a30);
+        float s01 = sum(a01), s11 = sum(a11);
+        float s21 = sum(a21), s31 = sum(a31);
         for (; i < n; i++) {
             float u = x[x0 + i], v = x[x1 + i];
             s00 += w[i] * u;
@@ -618,8 +630,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
             a2 = FloatVector.fromArray(F, w, 2 * n + i).fma(u, a2);
             a3 = FloatVector.fromArray(F, w, 3 * n + i).fma(u, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = sum(a0), s1 = sum(a1);
+        float s2 = sum(a2), s3 = sum(a3);
         for (; i < n; i++) {
             float u = x[x0 + i];
             s0 += w[i] * u;
@@ -666,7 +678,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
         FloatVector s = FloatVector.zero(F);
         int i = 0;
         for (; i < up; i += L) s = s.add(FloatVector.fromArray(F, x, off + i));
-        float sum = s.reduceLanes(VectorOperators.ADD);
+        float sum = sum(s);
         for (; i < n; i++) sum += x[off + i];
         float mean = sum / n;
         FloatVector m = FloatVector.broadcast(F, mean);
@@ -675,7 +687,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
             FloatVector d = FloatVector.fromArray(F, x, off + i).sub(m);
             v = d.fma(d, v);
         }
-        float var = v.reduceLanes(VectorOperators.ADD);
+        float var = sum(v);
         for (; i < n; i++) {
             float d = x[off + i] - mean;
             var += d * d;
