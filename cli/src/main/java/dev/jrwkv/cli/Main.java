@@ -49,6 +49,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand("pull", new PullCommand(io));
         cl.addSubcommand("list", new ListCommand(io));
         cl.addSubcommand("serve", new dev.jrwkv.server.ServeCommand());
+        cl.addSubcommand("train", new TrainCommand(io));
         cl.setOut(io.out());
         cl.setErr(io.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
