@@ -36,7 +36,8 @@ final class ChatCommand implements Callable<Integer> {
 
     private final StdStreams io;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file, or a name from `jrwkv list` that was pulled.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+            description = "Model file, or a name from `jrwkv list` that was pulled; when left out, the bundled Shakespeare model.")
     String model;
 
     @Mixin
@@ -63,7 +64,7 @@ final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SamplingParams params = sampling.apply(defaults());
-        Path file = ModelArgument.resolve(model, cache.dir());
+        Path file = model == null ? BundledModel.path() : ModelArgument.resolve(model, cache.dir());
         ModelConfig config = ModelProbe.config(file);
         Tokenizer tok = tokenizer.resolve(config, file);
         boolean failed = false;

@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class GenerateCommand implements Callable<Integer> {
     private final StdStreams io;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file, or a name from `jrwkv list` that was pulled.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
+            description = "Model file, or a name from `jrwkv list` that was pulled; when left out, the bundled Shakespeare model.")
     String model;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "PROMPT", description = "The text to continue.")
@@ -68,13 +69,18 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SamplingParams params = sampling.apply(defaults());   // flags first: a bad value fails before any file is read
+        // one positional that is no model (a file, a catalogue name): it is the prompt for the bundled model
+        if (model != null && promptText == null && promptBytes == null && !BundledModel.looksLikeModel(model) && Catalogue.find(model).isEmpty()) {
+            promptText = model;
+            model = null;
+        }
         if (promptText != null && promptBytes != null) {
             throw new JrwkvException("give the prompt once: PROMPT and --bytes are mutually exclusive");
         }
         if (promptText == null && promptBytes == null) throw new JrwkvException("missing the prompt: give PROMPT (or --bytes TEXT)");
         String text = promptText != null ? promptText : promptBytes;
         if (text.isEmpty()) throw new JrwkvException("the prompt is empty: give at least one character");
-        Path file = ModelArgument.resolve(model, cache.dir());
+        Path file = model == null ? BundledModel.path() : ModelArgument.resolve(model, cache.dir());
         ModelConfig config = ModelProbe.config(file);       // tokenizer checked before the weights are loaded
         Tokenizer tok = tokenizer.resolve(config, file);
         int[] ids = tok.encode(text);

@@ -54,6 +54,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand("convert", new ConvertCommand(io));
         cl.addSubcommand("quantize", new QuantizeCommand(io));
         cl.addSubcommand("perplexity", new PerplexityCommand(io));
+        cl.addSubcommand("train", new TrainCommand(io));
         cl.setOut(io.out());
         cl.setErr(io.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -66,6 +67,6 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "no command given (commands: info, logits, generate, chat, tokenize, pull, list, serve, bench; see jrwkv --help)");
+        throw new ParameterException(spec.commandLine(), "no command given (commands: info, logits, generate, chat, tokenize, pull, list, serve, bench, init, convert, quantize, perplexity, train; see jrwkv --help)");
     }
 }

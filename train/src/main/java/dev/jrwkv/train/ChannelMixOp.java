@@ -22,10 +22,11 @@ final class ChannelMixOp {
         this.F = s.ffnDim();
     }
 
-    void forward(Parameters.Block p, Activations.Layer A, float[] xOut) {
+    /** {@code shiftIn} [B, C]: h before the first token. */
+    void forward(Parameters.Block p, Activations.Layer A, float[] xOut, float[] shiftIn) {
         float[] x = A.xMid();
         LayerNormOp.forward(x, A.h2(), A.ln2Mean(), A.ln2Rstd(), p.ln2w(), p.ln2b(), M, C, 1, LayerNormOp.LN_EPS);
-        TokenShiftOp.forward(A.h2(), p.ffnXk(), A.z(), B, T, C);
+        TokenShiftOp.forward(A.h2(), p.ffnXk(), A.z(), shiftIn, B, T, C);
         float[] kf = A.kf(), act = A.kAct();
         mm.nt(kf, A.z(), p.ffnKey(), M, C, F, false);
         for (int i = 0; i < M * F; i++) {
@@ -37,7 +38,7 @@ final class ChannelMixOp {
     }
 
     /** G.dx holds d(x_out) on entry and d(x_mid) on return. */
-    void backward(Parameters.Block p, Parameters.Block d, Activations.Layer A, Gradients G) {
+    void backward(Parameters.Block p, Parameters.Block d, Activations.Layer A, float[] shiftIn, Gradients G) {
         float[] dx = G.dx, dkf = G.dkf, kf = A.kf();
         mm.tn(d.ffnValue(), dx, A.kAct(), M, C, F);
         mm.nn(dkf, dx, p.ffnValue(), M, C, F, false);
@@ -45,7 +46,7 @@ final class ChannelMixOp {
         mm.tn(d.ffnKey(), dkf, A.z(), M, F, C);
         mm.nn(G.dMix, dkf, p.ffnKey(), M, F, C, false);
         Arrays.fill(G.dh, 0, M * C, 0f);
-        TokenShiftOp.backward(G.dMix, A.h2(), p.ffnXk(), G.dh, d.ffnXk(), B, T, C);
+        TokenShiftOp.backward(G.dMix, A.h2(), p.ffnXk(), shiftIn, G.dh, d.ffnXk(), B, T, C);
         LayerNormOp.backward(G.dh, A.xMid(), A.ln2Mean(), A.ln2Rstd(), p.ln2w(), dx, true, d.ln2w(), d.ln2b(), M, C, 1);
     }
 }

@@ -39,16 +39,20 @@ final class TimeMixOp {
         this.N = s.headSize();
     }
 
-    /** x_out = x_in + TimeMix(x_in); layer 0 fills vFirst (its own v). */
-    void forward(int l, Parameters.Block p, Activations.Layer A, float[] xIn, float[] xOut, float[] vFirst) {
+    /**
+     * x_out = x_in + TimeMix(x_in); layer 0 fills vFirst (its own v). {@code shiftIn} [B, C] is h before
+     * the first token, {@code s0} and {@code sLast} the WKV states before the first and after the last token.
+     */
+    void forward(int l, Parameters.Block p, Activations.Layer A, float[] xIn, float[] xOut, float[] vFirst,
+                 float[] shiftIn, float[] s0, float[] sLast) {
         int MC = M * C;
         LayerNormOp.forward(xIn, A.h1(), A.ln1Mean(), A.ln1Rstd(), p.ln1w(), p.ln1b(), M, C, 1, LayerNormOp.LN_EPS);
-        TokenShiftOp.forward(A.h1(), p.xr(), A.xr(), B, T, C);
-        TokenShiftOp.forward(A.h1(), p.xw(), A.xw(), B, T, C);
-        TokenShiftOp.forward(A.h1(), p.xk(), A.xk(), B, T, C);
-        TokenShiftOp.forward(A.h1(), p.xv(), A.xv(), B, T, C);
-        TokenShiftOp.forward(A.h1(), p.xa(), A.xa(), B, T, C);
-        TokenShiftOp.forward(A.h1(), p.xg(), A.xg(), B, T, C);
+        TokenShiftOp.forward(A.h1(), p.xr(), A.xr(), shiftIn, B, T, C);
+        TokenShiftOp.forward(A.h1(), p.xw(), A.xw(), shiftIn, B, T, C);
+        TokenShiftOp.forward(A.h1(), p.xk(), A.xk(), shiftIn, B, T, C);
+        TokenShiftOp.forward(A.h1(), p.xv(), A.xv(), shiftIn, B, T, C);
+        TokenShiftOp.forward(A.h1(), p.xa(), A.xa(), shiftIn, B, T, C);
+        TokenShiftOp.forward(A.h1(), p.xg(), A.xg(), shiftIn, B, T, C);
         mm.nt(A.r(), A.xr(), p.receptance(), M, C, C, false);
         mm.nt(A.k(), A.xk(), p.key(), M, C, C, false);
         mm.nt(A.vRaw(), A.xv(), p.value(), M, C, C, false);
@@ -103,7 +107,7 @@ final class TimeMixOp {
             }
         }
 
-        wkv.forward(A.r(), decay, kt, v, kk, a, A.wkv(), A.states(), B, T);
+        wkv.forward(A.r(), decay, kt, v, kk, a, A.wkv(), A.states(), s0, sLast, B, T);
         float[] y = A.y(), yg = A.yg(), r = A.r(), g = A.g();
         LayerNormOp.forward(A.wkv(), y, A.gnMean(), A.gnRstd(), p.lnxw(), p.lnxb(), M, C, H, LayerNormOp.GN_EPS);
         for (int m = 0; m < M; m++) {
@@ -122,8 +126,12 @@ final class TimeMixOp {
         for (int i = 0; i < MC; i++) xOut[i] += xIn[i];
     }
 
-    /** G.dx holds d(x_out) on entry and d(x_in) on return; parameter gradients are added to {@code d}. */
-    void backward(int l, Parameters.Block p, Parameters.Block d, Activations.Layer A, float[] xIn, float[] vFirst, Gradients G) {
+    /**
+     * G.dx holds d(x_out) on entry and d(x_in) on return; parameter gradients are added to {@code d},
+     * the gradient of the initial WKV states is written to {@code dS0}.
+     */
+    void backward(int l, Parameters.Block p, Parameters.Block d, Activations.Layer A, float[] xIn, float[] vFirst,
+                  float[] shiftIn, float[] dS0, Gradients G) {
         int MC = M * C;
         float[] dx = G.dx;
         float[] r = A.r(), k = A.k(), v = A.v(), kt = A.kTilde(), kk = A.kkHat(), a = A.a(), g = A.g(), y = A.y();
@@ -160,7 +168,7 @@ final class TimeMixOp {
         Arrays.fill(dDecay, 0, MC, 0f);
         Arrays.fill(dkk, 0, MC, 0f);
         Arrays.fill(da, 0, MC, 0f);
-        wkv.backward(G.dwkv, r, A.decay(), kt, v, kk, a, A.states(), dr, dDecay, dkt, dv, dkk, da, B, T);
+        wkv.backward(G.dwkv, r, A.decay(), kt, v, kk, a, A.states(), dr, dDecay, dkt, dv, dkk, da, dS0, B, T);
 
         // decay: w = exp(−s σ(ω)), ω = w0 + tanh(x_w W1) W2
         float[] dOmega = G.dDecay;
@@ -172,7 +180,7 @@ final class TimeMixOp {
         float[] dh = G.dh;
         Arrays.fill(dh, 0, MC, 0f);
         loraBackward(A.xw(), A.wLow(), p.w1(), p.w2(), d.w1(), d.w2(), dOmega, s.rankW(), Lora.TANH, G);
-        TokenShiftOp.backward(G.dMix, A.h1(), p.xw(), dh, d.xw(), B, T, C);
+        TokenShiftOp.backward(G.dMix, A.h1(), p.xw(), shiftIn, dh, d.xw(), B, T, C);
 
         // k̃ = k ⊙ (1 + (a − 1) ⊙ k_a);  κ̂ = normalize(k ⊙ k_k)
         float[] dk = G.dk;
@@ -205,7 +213,7 @@ final class TimeMixOp {
             d.a0()[i % C] += daPre[i];
         }
         loraBackward(A.xa(), A.aLow(), p.a1(), p.a2(), d.a1(), d.a2(), daPre, s.rankA(), Lora.LINEAR, G);
-        TokenShiftOp.backward(G.dMix, A.h1(), p.xa(), dh, d.xa(), B, T, C);
+        TokenShiftOp.backward(G.dMix, A.h1(), p.xa(), shiftIn, dh, d.xa(), B, T, C);
 
         // v ← v + (v_first − v) ⊙ σ(v0 + (x_v V1) V2); layer 0: v_first = v
         float[] dvRaw = G.dv;   // in place: dv becomes d(v before the residual)
@@ -225,19 +233,19 @@ final class TimeMixOp {
             mm.nn(G.dMix, dvRaw, p.value(), M, C, C, true);
         }
         mm.tn(d.value(), dvRaw, A.xv(), M, C, C);
-        TokenShiftOp.backward(G.dMix, A.h1(), p.xv(), dh, d.xv(), B, T, C);
+        TokenShiftOp.backward(G.dMix, A.h1(), p.xv(), shiftIn, dh, d.xv(), B, T, C);
 
         // g = σ(x_g G1) G2
         loraBackward(A.xg(), A.gLow(), p.g1(), p.g2(), d.g1(), d.g2(), dg, s.rankG(), Lora.SIGMOID, G);
-        TokenShiftOp.backward(G.dMix, A.h1(), p.xg(), dh, d.xg(), B, T, C);
+        TokenShiftOp.backward(G.dMix, A.h1(), p.xg(), shiftIn, dh, d.xg(), B, T, C);
 
         // r, k: linear maps of their mixes
         mm.tn(d.receptance(), dr, A.xr(), M, C, C);
         mm.nn(G.dMix, dr, p.receptance(), M, C, C, false);
-        TokenShiftOp.backward(G.dMix, A.h1(), p.xr(), dh, d.xr(), B, T, C);
+        TokenShiftOp.backward(G.dMix, A.h1(), p.xr(), shiftIn, dh, d.xr(), B, T, C);
         mm.tn(d.key(), dk, A.xk(), M, C, C);
         mm.nn(G.dMix, dk, p.key(), M, C, C, false);
-        TokenShiftOp.backward(G.dMix, A.h1(), p.xk(), dh, d.xk(), B, T, C);
+        TokenShiftOp.backward(G.dMix, A.h1(), p.xk(), shiftIn, dh, d.xk(), B, T, C);
 
         LayerNormOp.backward(dh, xIn, A.ln1Mean(), A.ln1Rstd(), p.ln1w(), dx, true, d.ln1w(), d.ln1b(), M, C, 1);
     }

@@ -8,12 +8,12 @@ final class TokenShiftOp {
     private TokenShiftOp() {
     }
 
-    static void forward(float[] h, float[] mu, float[] out, int B, int T, int C) {
+    static void forward(float[] h, float[] mu, float[] out, float[] first, int B, int T, int C) {
         for (int b = 0; b < B; b++) {
             for (int t = 0; t < T; t++) {
                 int o = (b * T + t) * C;
                 for (int c = 0; c < C; c++) {
-                    float prev = t == 0 ? 0f : h[o - C + c];
+                    float prev = t == 0 ? first[b * C + c] : h[o - C + c];
                     float d = prev - h[o + c];
                     out[o + c] = h[o + c] + d * mu[c];
                 }
@@ -21,14 +21,14 @@ final class TokenShiftOp {
         }
     }
 
-    /** Adds d(out) into dh (at t and t−1) and into dμ. */
-    static void backward(float[] dOut, float[] h, float[] mu, float[] dh, float[] dmu, int B, int T, int C) {
+    /** Adds d(out) into dh (at t and t−1) and into dμ; no gradient flows into {@code first} (truncated there). */
+    static void backward(float[] dOut, float[] h, float[] mu, float[] first, float[] dh, float[] dmu, int B, int T, int C) {
         for (int b = 0; b < B; b++) {
             for (int t = 0; t < T; t++) {
                 int o = (b * T + t) * C;
                 for (int c = 0; c < C; c++) {
                     float g = dOut[o + c];
-                    float prev = t == 0 ? 0f : h[o - C + c];
+                    float prev = t == 0 ? first[b * C + c] : h[o - C + c];
                     dmu[c] += g * (prev - h[o + c]);
                     dh[o + c] += g * (1f - mu[c]);
                     if (t > 0) dh[o - C + c] += g * mu[c];

@@ -4,13 +4,16 @@ import dev.jrwkv.tensor.DType;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Trains a byte-level RWKV-7 (token = byte) on a byte array: random windows of T + 1 bytes from
- * the training part, the last {@code valFraction} of the data held out for validation, AdamW with
- * warm-up and cosine decay, global-norm clipping. Deterministic for a given config: the batches
+ * Trains an RWKV-7 on a token sequence (bytes for a byte-level model): random windows of T + 1
+ * tokens from the training part (or, with {@link TrainMode#carryState()}, consecutive chunks carrying
+ * the state), the last {@code valFraction} of the data held out for validation, AdamW with
+ * warm-up and cosine decay, global-norm clipping. {@link TrainMode} picks full training, state
+ * tuning or LoRA; fine-tuning starts from {@link PretrainedParameters}. Deterministic for a given config: the batches
  * and learning rate of step s depend only on (seed, s), and every sum has a fixed order whatever
  * the thread count, so a resumed run equals an uninterrupted one bit for bit.
  *
@@ -25,47 +28,85 @@ import java.util.SplittableRandom;
  */
 public final class Trainer implements AutoCloseable {
     private final TrainConfig cfg;
-    private final byte[] data;
+    private final TrainMode mode;
+    private final int[] data;
     private final int trainEnd;   // training windows lie in [0, trainEnd)
     private final int valEnd;     // validation windows lie in [trainEnd, valEnd); empty when no validation
     private final Parallel pool;
     private final Parameters params;
-    private final AdamW opt;
+    private final AdamW opt;                 // FULL only
+    private final TunedState tuned;          // STATE only
+    private final LoraAdapters lora;         // LORA only
+    private final ArrayAdam smallOpt;        // STATE and LORA
     private final TrainableRwkv7 net;
     private final int[] inputs, targets;
     private int step;
 
-    /** A fresh model, initialised by the official recipe from {@code cfg.seed()}. */
+    /** A fresh model, initialised by the official recipe from {@code cfg.seed()}, trained on bytes. */
     public Trainer(TrainConfig cfg, byte[] data) {
-        this(cfg, data, Initializer.official(cfg.shape(), cfg.seed()));
+        this(cfg, bytes(data), null, TrainMode.full());
     }
 
-    private Trainer(TrainConfig cfg, byte[] data, Parameters params) {
-        if (cfg.shape().vocab() < 256) throw new IllegalArgumentException("byte-level training needs vocab >= 256, shape has " + cfg.shape().vocab());
+    /**
+     * Trains on {@code tokens} (ids below the vocabulary) in {@code mode}, starting from {@code init}
+     * (e.g. {@link PretrainedParameters#load}; it is trained in place) or, when null, from the
+     * official initialisation of {@code cfg.shape()}.
+     */
+    public Trainer(TrainConfig cfg, int[] tokens, Parameters init, TrainMode mode) {
+        Parameters params = init != null ? init : Initializer.official(cfg.shape(), cfg.seed());
+        if (!params.shape().equals(cfg.shape())) throw new IllegalArgumentException("model is " + params.shape() + ", config says " + cfg.shape());
+        if (mode.tuning() == TrainMode.Tuning.STATE && mode.carryState()) {
+            throw new IllegalArgumentException("state tuning trains the state every sequence starts from: it cannot carry states across chunks");
+        }
+        int V = cfg.shape().vocab();
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= V) throw new IllegalArgumentException("token " + tokens[i] + " at " + i + " is outside the vocabulary of " + V);
+        }
         int T = cfg.ctx();
         this.cfg = cfg;
-        this.data = data;
-        int split = cfg.valFraction() == 0 ? data.length : (int) (data.length * (1 - cfg.valFraction()));
+        this.mode = mode;
+        this.data = tokens;
+        int split = cfg.valFraction() == 0 ? tokens.length : (int) (tokens.length * (1 - cfg.valFraction()));
         if (split < T + 1) {
-            throw new IllegalArgumentException("training data has " + split + " bytes, need at least ctx + 1 = " + (T + 1));
+            throw new IllegalArgumentException("training data has " + split + " tokens, need at least ctx + 1 = " + (T + 1));
         }
-        if (cfg.valFraction() > 0 && data.length - split < T + 1) {
-            throw new IllegalArgumentException("validation part has " + (data.length - split) + " bytes, need at least ctx + 1 = "
+        if (cfg.valFraction() > 0 && tokens.length - split < T + 1) {
+            throw new IllegalArgumentException("validation part has " + (tokens.length - split) + " tokens, need at least ctx + 1 = "
                     + (T + 1) + " (more data or a larger valFraction)");
         }
+        if (mode.carryState() && split / cfg.batch() < T + 1) {
+            throw new IllegalArgumentException("carrying the state gives each of the " + cfg.batch() + " sequences " + split / cfg.batch()
+                    + " tokens, need at least ctx + 1 = " + (T + 1));
+        }
         this.trainEnd = split;
-        this.valEnd = data.length;
+        this.valEnd = tokens.length;
         this.pool = new Parallel(cfg.threads());
         this.params = params;
-        this.opt = new AdamW(cfg.shape(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay());
+        this.opt = mode.tuning() == TrainMode.Tuning.FULL ? new AdamW(cfg.shape(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay()) : null;
+        this.tuned = mode.tuning() == TrainMode.Tuning.STATE ? new TunedState(cfg.shape()) : null;
+        this.lora = mode.tuning() == TrainMode.Tuning.LORA ? LoraAdapters.create(params, mode.loraRank(), cfg.seed()) : null;
+        List<float[]> small = tuned != null ? tuned.arrays() : lora != null ? lora.arrays() : null;
+        this.smallOpt = small == null ? null : new ArrayAdam(small, cfg.beta1(), cfg.beta2(), cfg.adamEps());
         this.net = new TrainableRwkv7(params, cfg.batch(), T, pool);
         this.inputs = new int[cfg.batch() * T];
         this.targets = new int[cfg.batch() * T];
     }
 
+    /** Bytes as token ids 0..255. */
+    public static int[] bytes(byte[] data) {
+        int[] ids = new int[data.length];
+        for (int i = 0; i < data.length; i++) ids[i] = data[i] & 0xFF;
+        return ids;
+    }
+
     /** Continues a run from a {@link TrainingState} file written by {@link #saveState}. */
     public static Trainer resume(TrainConfig cfg, byte[] data, Path stateFile) {
-        Trainer t = new Trainer(cfg, data, Parameters.zeros(cfg.shape()));
+        return resume(cfg, bytes(data), stateFile);
+    }
+
+    /** Continues a full-training run (random windows) from a {@link TrainingState} file. */
+    public static Trainer resume(TrainConfig cfg, int[] tokens, Path stateFile) {
+        Trainer t = new Trainer(cfg, tokens, Parameters.zeros(cfg.shape()), TrainMode.full());
         try {
             t.step = TrainingState.read(stateFile, t.params, t.opt);
         } catch (RuntimeException e) {
@@ -75,8 +116,23 @@ public final class Trainer implements AutoCloseable {
         return t;
     }
 
+    /** The model: under LoRA, the merged weights W₀ + s·B·A of the current adapters. */
     public Parameters parameters() {
         return params;
+    }
+
+    public TrainMode mode() {
+        return mode;
+    }
+
+    /** The tuned initial states (state tuning), else null. */
+    public TunedState tunedState() {
+        return tuned;
+    }
+
+    /** The adapters (LoRA), else null. */
+    public LoraAdapters lora() {
+        return lora;
     }
 
     /** Steps completed so far. */
@@ -92,12 +148,32 @@ public final class Trainer implements AutoCloseable {
     /** One optimizer step on the batch of step {@link #completedSteps()}; validates when it is due. */
     public StepMetrics step() {
         long start = System.nanoTime();
-        fillTrainingBatch(step);
+        if (mode.carryState()) fillCarriedBatch(step);
+        else fillTrainingBatch(step);
+        if (tuned != null) tuned.startFrom(net);
         double loss = net.forward(inputs, targets);
         net.backward();
-        double norm = AdamW.clipGlobalNorm(net.gradients(), cfg.gradClip());
         double lr = cfg.learningRate(step);
-        opt.update(params, net.gradients(), lr);
+        double norm;
+        switch (mode.tuning()) {
+            case FULL -> {
+                norm = AdamW.clipGlobalNorm(net.gradients(), cfg.gradClip());
+                opt.update(params, net.gradients(), lr);
+            }
+            case STATE -> {
+                List<float[]> g = tuned.gradient(net);
+                norm = ArrayAdam.clip(g, cfg.gradClip());
+                smallOpt.update(g, lr);
+            }
+            case LORA -> {
+                List<float[]> g = lora.gradients(net.gradients());
+                norm = ArrayAdam.clip(g, cfg.gradClip());
+                smallOpt.update(g, lr);
+                lora.merge(params);
+            }
+            default -> throw new IllegalStateException();
+        }
+        if (mode.carryState()) net.carryOver();
         double seconds = (System.nanoTime() - start) / 1e9;
         step++;
         boolean validate = valEnd > trainEnd && cfg.evalEvery() > 0 && (step % cfg.evalEvery() == 0 || step == cfg.steps());
@@ -105,9 +181,15 @@ public final class Trainer implements AutoCloseable {
         return new StepMetrics(step, loss, val, lr, norm, inputs.length / seconds);
     }
 
-    /** Mean loss over {@code evalBatches} fixed batches of windows spread evenly over the validation part. */
+    /**
+     * Mean loss over {@code evalBatches} fixed batches of windows spread evenly over the validation
+     * part, each window from the start state (zero, or the tuned state).
+     */
     public double validationLoss() {
         if (valEnd <= trainEnd) throw new IllegalStateException("no validation data (valFraction is 0)");
+        float[][][] carried = mode.carryState() ? net.saveStart() : null;
+        if (carried != null) net.resetStart();
+        if (tuned != null) tuned.startFrom(net);
         int B = cfg.batch(), T = cfg.ctx(), n = cfg.evalBatches() * B;
         long span = valEnd - trainEnd - (T + 1);
         double sum = 0;
@@ -118,6 +200,7 @@ public final class Trainer implements AutoCloseable {
             }
             sum += net.forward(inputs, targets);
         }
+        if (carried != null) net.restoreStart(carried);
         return sum / cfg.evalBatches();
     }
 
@@ -126,20 +209,31 @@ public final class Trainer implements AutoCloseable {
         for (int b = 0; b < cfg.batch(); b++) fillWindow(b, rng.nextInt(trainEnd - cfg.ctx()));
     }
 
-    private void fillWindow(int b, int offset) {
-        int T = cfg.ctx();
-        for (int t = 0; t < T; t++) {
-            inputs[b * T + t] = data[offset + t] & 0xFF;
-            targets[b * T + t] = data[offset + t + 1] & 0xFF;
+    /** Sequence b reads part b of the training data chunk after chunk; back at its start, it starts from zero. */
+    private void fillCarriedBatch(int s) {
+        int B = cfg.batch(), T = cfg.ctx();
+        for (int b = 0; b < B; b++) {
+            int from = (int) ((long) trainEnd * b / B), to = (int) ((long) trainEnd * (b + 1) / B);
+            int usable = (to - from - 1) / T * T;
+            int at = (int) ((long) s * T % usable);
+            if (at == 0) net.resetCarry(b);
+            fillWindow(b, from + at);
         }
     }
 
-    /** Writes the step, parameters and optimizer moments (atomically) for {@link #resume}. */
+    private void fillWindow(int b, int offset) {
+        int T = cfg.ctx();
+        System.arraycopy(data, offset, inputs, b * T, T);
+        System.arraycopy(data, offset + 1, targets, b * T, T);
+    }
+
+    /** Writes the step, parameters and optimizer moments (atomically) for {@link #resume}; full training only. */
     public void saveState(Path file) throws IOException {
+        if (opt == null) throw new IllegalStateException("only full training saves a resumable state (this run is " + mode.tuning() + ")");
         TrainingState.write(file, step, params, opt);
     }
 
-    /** Writes the model as an official-layout safetensors file (F32 or BF16). */
+    /** Writes the model as an official-layout safetensors file (F32 or BF16); under LoRA the merged weights. */
     public void saveModel(Path file, DType type) {
         Checkpoints.writeSafetensors(file, params, type, Map.of("jrwkv_step", Integer.toString(step), "jrwkv_model", cfg.shape().toString()));
     }

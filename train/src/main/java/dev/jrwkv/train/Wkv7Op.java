@@ -39,17 +39,24 @@ final class Wkv7Op {
         return (T + CHUNK - 1) / CHUNK;
     }
 
-    void forward(float[] r, float[] w, float[] kt, float[] v, float[] kk, float[] a, float[] out, float[] states, int B, int T) {
+    /**
+     * Runs the recurrence from the initial states {@code s0} ([B, H, N, N]) and writes the states
+     * after the last token to {@code sLast} (same layout): what a next chunk of the same documents starts from.
+     */
+    void forward(float[] r, float[] w, float[] kt, float[] v, float[] kk, float[] a, float[] out, float[] states,
+                 float[] s0, float[] sLast, int B, int T) {
         int chunks = chunks(T);
+        int NN = N * N;
         pool.forRange(B * H, (worker, from, to) -> {
             float[] S = dState[worker];
             for (int bh = from; bh < to; bh++) {
                 int b = bh / H, h = bh % H;
-                Arrays.fill(S, 0f);
+                System.arraycopy(s0, bh * NN, S, 0, NN);
                 for (int t = 0; t < T; t++) {
-                    if (t % CHUNK == 0) System.arraycopy(S, 0, states, (bh * chunks + t / CHUNK) * N * N, N * N);
+                    if (t % CHUNK == 0) System.arraycopy(S, 0, states, (bh * chunks + t / CHUNK) * NN, NN);
                     step(S, r, w, kt, v, kk, a, out, (b * T + t) * C + h * N);
                 }
+                System.arraycopy(S, 0, sLast, bh * NN, NN);
             }
         });
     }
@@ -73,10 +80,11 @@ final class Wkv7Op {
     }
 
     /**
-     * Given dOut, adds to dr, dk̃, dv, dw, dκ̂ and da (callers zero or pre-fill them).
+     * Given dOut, adds to dr, dk̃, dv, dw, dκ̂ and da (callers zero or pre-fill them), and writes
+     * the gradient of the initial states into {@code dS0} ([B, H, N, N]: what state tuning trains).
      */
     void backward(float[] dOut, float[] r, float[] w, float[] kt, float[] v, float[] kk, float[] a, float[] states,
-                  float[] dr, float[] dw, float[] dkt, float[] dv, float[] dkk, float[] da, int B, int T) {
+                  float[] dr, float[] dw, float[] dkt, float[] dv, float[] dkk, float[] da, float[] dS0, int B, int T) {
         int chunks = chunks(T);
         pool.forRange(B * H, (worker, from, to) -> {
             float[] buf = chunkStates[worker], saBuf = chunkSa[worker], dS = dState[worker], col = columns[worker];
@@ -128,6 +136,7 @@ final class Wkv7Op {
                         }
                     }
                 }
+                System.arraycopy(dS, 0, dS0, bh * NN, NN);   // dS now is d(state before the first token)
             }
         });
     }
