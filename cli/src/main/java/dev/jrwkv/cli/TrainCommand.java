@@ -216,12 +216,16 @@ final class TrainCommand implements Callable<Integer> {
         switch (t.mode().tuning()) {
             case FULL -> {
                 t.saveModel(out.resolve("model.safetensors"), type);
+                t.saveModel(out.resolve("model.pth"), type);
                 t.saveState(out.resolve("training.state"));
             }
             case STATE -> t.tunedState().save(out.resolve("state.safetensors"));
             case LORA -> {
                 t.lora().save(out.resolve("lora.safetensors"));
-                if (loraMerge) t.saveModel(out.resolve("model.safetensors"), type);
+                if (loraMerge) {
+                    t.saveModel(out.resolve("model.safetensors"), type);
+                    t.saveModel(out.resolve("model.pth"), type);
+                }
             }
         }
     }

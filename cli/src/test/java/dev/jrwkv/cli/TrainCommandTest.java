@@ -92,6 +92,11 @@ class TrainCommandTest {
             double max = 0;
             for (int i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(expected[i] - net.logits()[i]));
             assertThat(max).isLessThan(1e-4);
+            // the .pth written beside it holds the same model
+            try (Model pth = Model.load(out.resolve("model.pth"))) {
+                float[] fromPth = pth.forwardAll(tokens, pth.newState());
+                for (int i = 0; i < expected.length; i++) assertThat(fromPth[i]).isEqualTo(expected[i]);
+            }
         }
     }
 

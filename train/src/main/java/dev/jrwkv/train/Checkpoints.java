@@ -1,6 +1,7 @@
 package dev.jrwkv.train;
 
 import dev.jrwkv.JrwkvException;
+import dev.jrwkv.format.PyTorchWriter;
 import dev.jrwkv.format.SafetensorsWriter;
 import dev.jrwkv.tensor.DType;
 import dev.jrwkv.tensor.QuantRounding;
@@ -44,6 +45,15 @@ public final class Checkpoints {
         meta.putAll(metadata);
         try {
             SafetensorsWriter.write(path, new ArrayList<>(tensors(params, type).values()), type, meta);
+        } catch (IOException e) {
+            throw new JrwkvException("cannot write checkpoint " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the parameters as an official {@code .pth} ({@code torch.save} layout, readable by the official code). */
+    public static void writePyTorch(Path path, Parameters params, DType type) {
+        try {
+            PyTorchWriter.write(path, PyTorchWriter.archiveName(path), new ArrayList<>(tensors(params, type).values()), type);
         } catch (IOException e) {
             throw new JrwkvException("cannot write checkpoint " + path + ": " + e.getMessage(), e);
         }

@@ -233,9 +233,13 @@ public final class Trainer implements AutoCloseable {
         TrainingState.write(file, step, params, opt);
     }
 
-    /** Writes the model as an official-layout safetensors file (F32 or BF16); under LoRA the merged weights. */
+    /**
+     * Writes the model with the official names and shapes (F32 or BF16; under LoRA the merged weights):
+     * a {@code .pth} file as {@code torch.save} writes it when the name ends in {@code .pth}, else safetensors.
+     */
     public void saveModel(Path file, DType type) {
-        Checkpoints.writeSafetensors(file, params, type, Map.of("jrwkv_step", Integer.toString(step), "jrwkv_model", cfg.shape().toString()));
+        if (file.getFileName().toString().endsWith(".pth")) Checkpoints.writePyTorch(file, params, type);
+        else Checkpoints.writeSafetensors(file, params, type, Map.of("jrwkv_step", Integer.toString(step), "jrwkv_model", cfg.shape().toString()));
     }
 
     @Override
