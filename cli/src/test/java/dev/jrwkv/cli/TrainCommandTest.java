@@ -150,6 +150,26 @@ class TrainCommandTest {
     }
 
     @Test
+    void anOfficialModelLoadsIntoTheTrainerAndFineTunes() {
+        Path official = Fixtures.file("tiny-rwkv/tiny-rwkv-7v0-834K-FP32.bin");   // rwkv.cpp, converted from the official .pth
+        Parameters p = PretrainedParameters.load(official);
+        int[] tokens = {'"', 'i', 'n', ' ', 't', 'h', 'e', ' ', 'c', 'a', 't'};
+        try (Parallel pool = new Parallel(2); Model inference = Model.load(official)) {
+            TrainableRwkv7 net = new TrainableRwkv7(p, 1, tokens.length, pool);
+            net.forward(tokens, tokens);
+            float[] expected = inference.forwardAll(tokens, inference.newState());
+            double max = 0;
+            for (int i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(expected[i] - net.logits()[i]));
+            assertThat(max).isLessThan(1e-4);
+        }
+        Path out = dir.resolve("official-lora");
+        Cli.Result r = train(out, "--init", official.toString(), "--lora", "4", "--lora-merge", "--steps", "3", "--ctx", "32", "--batch", "2", "--threads", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("lora");
+        assertThat(Cli.run("generate", out.resolve("model.safetensors"), "ROMEO:", "-n", "5").exit()).isZero();
+    }
+
+    @Test
     void badInputIsAOneLineUserError() {
         Path out = dir.resolve("bad");
         assertThat(train(out, "--steps", "5").err()).contains("--layers and --embd");

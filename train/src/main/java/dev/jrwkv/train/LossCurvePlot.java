@@ -34,7 +34,7 @@ public final class LossCurvePlot {
     }
 
     public static void write(Path metrics, Path png, String title) throws IOException {
-        System.setProperty("java.awt.headless", "true");
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");   // no display needed
         List<double[]> train = new ArrayList<>(), val = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         try (var lines = Files.lines(metrics)) {
@@ -86,9 +86,17 @@ public final class LossCurvePlot {
             g.draw(line);
             g.setColor(new Color(255, 127, 14));
             for (double[] v : val) g.fillOval((int) x(v[0], maxStep) - 4, (int) y(v[1], lo, hi) - 4, 8, 8);
+            String last = val.isEmpty() ? "" : String.format(Locale.ROOT, " (last %.3f)", val.getLast()[1]);
+            int lx = W - RIGHT - 370, ly = TOP + 20;                    // inside the plot, top right: a falling curve leaves it free
+            g.setColor(Color.WHITE);
+            g.fillRect(lx - 8, ly - 14, 368, 22);
+            g.setColor(new Color(31, 119, 180));
+            g.drawLine(lx, ly - 4, lx + 20, ly - 4);
+            g.setColor(new Color(255, 127, 14));
+            g.fillOval(lx + 170, ly - 8, 8, 8);
             g.setColor(Color.BLACK);
-            String last = val.isEmpty() ? "" : String.format(Locale.ROOT, ", last val %.3f", val.getLast()[1]);
-            g.drawString("train loss (smoothed)  ● validation loss" + last, W - RIGHT - 330, 22);
+            g.drawString("train loss (smoothed)", lx + 26, ly);
+            g.drawString("validation loss" + last, lx + 184, ly);
         }
         g.dispose();
         Path parent = png.toAbsolutePath().getParent();
