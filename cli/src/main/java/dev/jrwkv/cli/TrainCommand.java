@@ -46,8 +46,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "The text corpus (UTF-8 or any bytes for --tokenizer byte).")
     Path data;
 
-    @Option(names = "--tokenizer", paramLabel = "byte|world",
-            description = "byte (a token per byte, vocabulary 256) or world (RWKV World, 65536). Default: byte, or world when --init has a 65536 vocabulary.")
+    @Option(names = "--tokenizer", paramLabel = "byte|world|FILE",
+            description = "byte (a token per byte, vocabulary 256), world (RWKV World, 65536, from the cache) or a World vocabulary file. Default: byte, or world when --init has a 65536 vocabulary.")
     String tokenizer;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for checkpoints, metrics and the loss curve (created).")
@@ -152,7 +152,7 @@ final class TrainCommand implements Callable<Integer> {
             if (layers <= 0 || embd <= 0) throw new JrwkvException("--layers and --embd must be positive");
             int n = Math.min(headSize, embd);
             if (embd % n != 0) throw new JrwkvException("--embd " + embd + " is not a multiple of the head size " + n);
-            shape = ModelShape.of(tok.equals("world") ? 65536 : 256, layers, embd, n);
+            shape = ModelShape.of(tok.equals("byte") ? 256 : 65536, layers, embd, n);
         }
         int evalEvery = every != null ? every : Math.max(1, steps / 10);
         if (evalEvery <= 0) throw new JrwkvException("--every must be positive");
@@ -207,8 +207,16 @@ final class TrainCommand implements Callable<Integer> {
         byte[] bytes = Files.readAllBytes(data);
         return switch (tok) {
             case "byte" -> Trainer.bytes(bytes);
-            case "world" -> Tokenizers.named("world").encodeBytes(bytes);
-            default -> throw new JrwkvException("--tokenizer must be byte or world, not " + tok);
+            default -> {                                   // "world" (from the cache) or a World vocabulary file
+                if (tok.equals("neox") || tok.endsWith(".json")) {
+                    throw new JrwkvException("--tokenizer: training supports the byte and World vocabularies, not " + tok);
+                }
+                dev.jrwkv.tokenizer.Tokenizer t = Tokenizers.named(tok);
+                if (!(t instanceof dev.jrwkv.tokenizer.WorldTokenizer)) {
+                    throw new JrwkvException("--tokenizer: training supports the byte and World vocabularies, not " + tok);
+                }
+                yield t.encodeBytes(bytes);
+            }
         };
     }
 

@@ -180,12 +180,30 @@ class TrainCommandTest {
         assertThat(train(out, "--steps", "5").err()).contains("--layers and --embd");
         assertThat(train(out, small("--steps", "5", "--lora", "4")).err()).contains("--init");
         assertThat(train(out, small("--steps", "5", "--resume")).err()).contains("nothing to resume");
-        assertThat(train(out, small("--steps", "5", "--tokenizer", "neox")).err()).contains("byte or world");
+        assertThat(train(out, small("--steps", "5", "--tokenizer", "neox")).err()).contains("byte and World");
         Cli.Result missing = Cli.run("train", "--data", dir.resolve("nope.txt"), "--out", out, "--steps", "5", "--layers", "1", "--embd", "32");
         assertThat(missing.exit()).isEqualTo(Main.USER_ERROR);
         assertThat(missing.err()).contains("nope.txt");
         Cli.Result tooLong = train(out, small("--steps", "5", "--ctx", "30000"));
         assertThat(tooLong.exit()).isEqualTo(Main.USER_ERROR);
         assertThat(tooLong.err()).contains("ctx");
+    }
+
+    /** The World vocabulary (here from a file): tokens are World ids, the model gets 65536 rows. */
+    @Test
+    void trainsOnWorldTokens() throws IOException {
+        Path vocab = Fixtures.file("tokenizers/rwkv_vocab_v20230424.txt");
+        Path out = dir.resolve("world");
+        Cli.Result r = train(out, "--tokenizer", vocab.toString(), "--layers", "1", "--embd", "32", "--head-size", "16",
+                "--ctx", "16", "--batch", "2", "--steps", "3", "--threads", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+        try (Model m = Model.load(out.resolve("model.safetensors"))) {
+            assertThat(m.config().vocab()).isEqualTo(65536);
+        }
+        assertThat(metrics(out)).hasSize(3);
+        Cli.Result bad = train(dir.resolve("neox"), "--tokenizer", Fixtures.file("tokenizers/20B_tokenizer.json").toString(),
+                "--layers", "1", "--embd", "32", "--steps", "1");
+        assertThat(bad.exit()).isEqualTo(Main.USER_ERROR);
+        assertThat(bad.err()).contains("--tokenizer");
     }
 }
