@@ -276,8 +276,11 @@ final class BatchScheduler implements AutoCloseable {
                     }
                     case DECODE -> generated += afterLogits(s, logits[i]);
                     case CLOSING -> {
-                        // the last token is in the state now: the turn can be continued from the cache
+                        // the last token is in the state now: the turn can be continued from the cache,
+                        // and only then does the client hear that the answer is complete (a follow-up
+                        // request sent at once must find it)
                         cache.put(s.base, s.conversation(), s.state, logits[i]);
+                        s.events.accept(s.closing);
                         s.phase = null;
                     }
                     default -> throw new IllegalStateException("unexpected phase " + s.phase);
@@ -299,10 +302,16 @@ final class BatchScheduler implements AutoCloseable {
         if (s.decoder.finished()) {
             String rest = s.decoder.flush();
             if (!rest.isEmpty()) s.events.accept(new SessionEvent.Text(s.index, rest));
-            s.events.accept(new SessionEvent.Finished(s.index, s.decoder.finishReason(), s.prompt.length, s.cachedTokens,
-                    s.decoder.completionTokens()));
+            SessionEvent.Finished finished = new SessionEvent.Finished(s.index, s.decoder.finishReason(), s.prompt.length, s.cachedTokens,
+                    s.decoder.completionTokens());
             // like Generator, the last token still goes into the state: worth a row only to cache the turn
-            s.phase = cache != null ? Session.Phase.CLOSING : null;
+            if (cache != null) {
+                s.closing = finished;
+                s.phase = Session.Phase.CLOSING;
+            } else {
+                s.events.accept(finished);
+                s.phase = null;
+            }
         } else {
             s.phase = Session.Phase.DECODE;
         }

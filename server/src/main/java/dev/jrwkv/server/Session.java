@@ -34,6 +34,8 @@ final class Session {
     float[] ready;
     /** The token sampled last, to be fed at the next step. */
     int pending = -1;
+    /** The finish event, held back while the last token goes into the state and the turn into the cache. */
+    SessionEvent.Finished closing;
     /** Every sampled token, stop token included: with the prompt, the key of the state after the turn. */
     int[] sampled = new int[16];
     int sampledCount;
