@@ -90,21 +90,7 @@ public final class Rwkv4 extends RwkvModel {
     }
 
     private void channelMix(int l, Layer p, float[] x, Batch b) {
-        int T = b.rows();
-        float[] h = layerNorm(x, T, p.ln2w, p.ln2b);
-        float[] prev = shifted(h, b, b.layout().ffnShift(l));
-        int n = T * C;
-        float[] kx = new float[n], rx = new float[n];
-        for (int i = 0; i < n; i++) {
-            int c = i % C;
-            kx[i] = h[i] * p.ffnMk[c] + prev[i] * (1 - p.ffnMk[c]);
-            rx[i] = h[i] * p.ffnMr[c] + prev[i] * (1 - p.ffnMr[c]);
-        }
-        float[] r = matmul(p.ffnR, rx, T);
-        float[] k = matmul(p.ffnK, kx, T);
-        for (int i = 0; i < k.length; i++) k[i] = reluSquared(k[i]);
-        float[] v = matmul(p.ffnV, k, T);
-        for (int i = 0; i < n; i++) x[i] += sigmoid(r[i]) * v[i];
+        lerpChannelMix(l, x, b, p.ln2w, p.ln2b, p.ffnMk, p.ffnMr, p.ffnK, p.ffnV, p.ffnR);
     }
 
     private static float exp(float x) {

@@ -130,6 +130,29 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
         return prev;
     }
 
+    /**
+     * The RWKV-4/5 channel mix (official {@code ffn_one}): lerp token shift
+     * {@code kx = h*mk + prev*(1-mk)}, {@code x += sigmoid(R rx) * V relu(K kx)^2}.
+     */
+    final void lerpChannelMix(int l, float[] x, Batch b, float[] ln2w, float[] ln2b, float[] mk, float[] mr,
+                              Tensor K, Tensor V, Tensor R) {
+        int T = b.rows();
+        float[] h = layerNorm(x, T, ln2w, ln2b);
+        float[] prev = shifted(h, b, b.layout().ffnShift(l));
+        int n = T * C;
+        float[] kx = new float[n], rx = new float[n];
+        for (int i = 0; i < n; i++) {
+            int c = i % C;
+            kx[i] = h[i] * mk[c] + prev[i] * (1 - mk[c]);
+            rx[i] = h[i] * mr[c] + prev[i] * (1 - mr[c]);
+        }
+        float[] r = matmul(R, rx, T);
+        float[] k = matmul(K, kx, T);
+        for (int i = 0; i < k.length; i++) k[i] = reluSquared(k[i]);
+        float[] v = matmul(V, k, T);
+        for (int i = 0; i < n; i++) x[i] += sigmoid(r[i]) * v[i];
+    }
+
     final float[] matmul(Tensor w, float[] x, int T) {
         float[] y = new float[T * Math.toIntExact(w.rows())];
         backend.matmul(w, x, y, T);
