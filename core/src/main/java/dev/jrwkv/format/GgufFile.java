@@ -4,17 +4,14 @@ import dev.jrwkv.tensor.DType;
 import dev.jrwkv.tensor.LittleEndian;
 import dev.jrwkv.tensor.Tensor;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -22,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SequencedCollection;
 import java.util.SequencedMap;
 
 /**
@@ -41,46 +37,34 @@ import java.util.SequencedMap;
  * }
  * }</pre>
  */
-public final class GgufFile implements TensorStore {
+public final class GgufFile extends MappedTensorStore {
     /** "GGUF" read as a little-endian int. */
     public static final int MAGIC = 0x46554747;
     public static final int DEFAULT_ALIGNMENT = 32;
     private static final int MAX_DIMS = 4;
     private static final int MAX_ARRAY_DEPTH = 4;
 
-    private final Path path;
-    private final Arena arena;
     private final int version;
     private final SequencedMap<String, GgufValue> values;
-    private final Map<String, String> metadata;
-    private final SequencedMap<String, Tensor> tensors;
 
     private GgufFile(Path path, Arena arena, int version, SequencedMap<String, GgufValue> values, SequencedMap<String, Tensor> tensors) {
-        this.path = path;
-        this.arena = arena;
+        // metadata(): the scalar values as text (numbers in decimal); arrays are left out, see values()
+        super(path, arena, tensors, scalars(values));
         this.version = version;
         this.values = Collections.unmodifiableSequencedMap(values);
-        this.tensors = Collections.unmodifiableSequencedMap(tensors);
+    }
+
+    private static Map<String, String> scalars(SequencedMap<String, GgufValue> values) {
         Map<String, String> scalars = new LinkedHashMap<>();
         values.forEach((k, v) -> {
             if (v.type() != GgufType.ARRAY) scalars.put(k, v.toString());
         });
-        this.metadata = Collections.unmodifiableMap(scalars);
+        return scalars;
     }
 
     /** Maps {@code path} and reads the header, metadata and tensor infos; data stays in the mapping. */
     public static GgufFile open(Path path) {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return parse(path, arena, file);
-        } catch (IOException e) {
-            arena.close();
-            throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return map(path, GgufFile::parse);
     }
 
     private static GgufFile parse(Path path, Arena arena, MemorySegment file) {
@@ -312,7 +296,7 @@ public final class GgufFile implements TensorStore {
     /** An integer array (any integer element type, e.g. {@code tokenizer.ggml.token_type}). */
     public long[] integerArray(String key) {
         GgufValue v = array(key, null);
-        if (!v.elementType().isInteger()) throw new ModelFormatException(path, "metadata " + key + " is an array of " + v.elementType() + ", not of integers");
+        if (!v.elementType().isInteger()) throw new ModelFormatException(path(), "metadata " + key + " is an array of " + v.elementType() + ", not of integers");
         List<?> l = (List<?>) v.value();
         long[] out = new long[l.size()];
         for (int i = 0; i < out.length; i++) out[i] = (Long) l.get(i);
@@ -323,7 +307,7 @@ public final class GgufFile implements TensorStore {
     public double[] floatArray(String key) {
         GgufValue v = array(key, null);
         if (v.elementType() != GgufType.FLOAT32 && v.elementType() != GgufType.FLOAT64) {
-            throw new ModelFormatException(path, "metadata " + key + " is an array of " + v.elementType() + ", not of floats");
+            throw new ModelFormatException(path(), "metadata " + key + " is an array of " + v.elementType() + ", not of floats");
         }
         List<?> l = (List<?>) v.value();
         double[] out = new double[l.size()];
@@ -333,42 +317,21 @@ public final class GgufFile implements TensorStore {
 
     private GgufValue array(String key, GgufType elem) {
         GgufValue v = values.get(key);
-        if (v == null) throw new ModelFormatException(path, "missing metadata " + key);
+        if (v == null) throw new ModelFormatException(path(), "missing metadata " + key);
         if (v.type() != GgufType.ARRAY || (elem != null && v.elementType() != elem)) {
-            throw new ModelFormatException(path, "metadata " + key + " is " + v.type() + (v.elementType() == null ? "" : " of " + v.elementType())
+            throw new ModelFormatException(path(), "metadata " + key + " is " + v.type() + (v.elementType() == null ? "" : " of " + v.elementType())
                     + ", expected an array" + (elem == null ? "" : " of " + elem));
         }
         return v;
     }
 
-    @Override
-    public Path path() {
-        return path;
-    }
 
     @Override
     public String format() {
         return "gguf";
     }
 
-    @Override
-    public SequencedCollection<String> names() {
-        return tensors.sequencedKeySet();
-    }
 
-    /** The scalar metadata as text (numbers in decimal); arrays are left out, see {@link #values()}. */
-    @Override
-    public Map<String, String> metadata() {
-        return metadata;
-    }
 
-    @Override
-    public Optional<Tensor> find(String name) {
-        return Optional.ofNullable(tensors.get(name));
-    }
 
-    @Override
-    public void close() {
-        arena.close();
-    }
 }

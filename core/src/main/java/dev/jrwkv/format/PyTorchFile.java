@@ -6,14 +6,11 @@ import dev.jrwkv.format.RestrictedUnpickler.Tuple;
 import dev.jrwkv.tensor.DType;
 import dev.jrwkv.tensor.Tensor;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -22,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SequencedCollection;
 import java.util.SequencedMap;
 
 /**
@@ -41,7 +37,7 @@ import java.util.SequencedMap;
  * }
  * }</pre>
  */
-public final class PyTorchFile implements TensorStore {
+public final class PyTorchFile extends MappedTensorStore {
     private static final int MAX_DIMS = 8;
     private static final long MAX_SMALL_ENTRY = 64;
 
@@ -49,31 +45,14 @@ public final class PyTorchFile implements TensorStore {
     private record StorageRef(Global type, String key, long numel) {
     }
 
-    private final Path path;
-    private final Arena arena;
-    private final SequencedMap<String, Tensor> tensors;
-    private final Map<String, String> metadata;
 
     private PyTorchFile(Path path, Arena arena, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
-        this.path = path;
-        this.arena = arena;
-        this.tensors = tensors;
-        this.metadata = metadata;
+        super(path, arena, tensors, metadata);
     }
 
     /** Maps {@code path}, reads its zip directory and pickle; tensor data stays in the mapping. */
     public static PyTorchFile open(Path path) {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return parse(path, arena, file);
-        } catch (IOException e) {
-            arena.close();
-            throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return map(path, PyTorchFile::parse);
     }
 
     private static PyTorchFile parse(Path path, Arena arena, MemorySegment file) {
@@ -223,34 +202,13 @@ public final class PyTorchFile implements TensorStore {
         return out;
     }
 
-    @Override
-    public Path path() {
-        return path;
-    }
 
     @Override
     public String format() {
         return "pytorch";
     }
 
-    @Override
-    public SequencedCollection<String> names() {
-        return tensors.sequencedKeySet();
-    }
 
-    /** {@code pytorch.archive} (the top folder name), {@code pytorch.byteorder}, {@code pytorch.version} when present. */
-    @Override
-    public Map<String, String> metadata() {
-        return metadata;
-    }
 
-    @Override
-    public Optional<Tensor> find(String name) {
-        return Optional.ofNullable(tensors.get(name));
-    }
 
-    @Override
-    public void close() {
-        arena.close();
-    }
 }

@@ -4,20 +4,15 @@ import dev.jrwkv.tensor.DType;
 import dev.jrwkv.tensor.LittleEndian;
 import dev.jrwkv.tensor.Tensor;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.SequencedCollection;
 import java.util.SequencedMap;
 
 /**
@@ -29,39 +24,22 @@ import java.util.SequencedMap;
  * <p>Tensor names and values are rwkv.cpp's: its converter changed some of them (decay stored as
  * exponentials, v7 mixes concatenated, LoRA factors transposed); the model classes undo that.
  */
-public final class RwkvCppFile implements TensorStore {
+public final class RwkvCppFile extends MappedTensorStore {
     /** "fmgg" read as a little-endian int. */
     public static final int MAGIC = 0x67676D66;
     private static final int MAX_NAME = 1024;
     private static final int MAX_DIMS = 4;
 
-    private final Path path;
-    private final Arena arena;
     private final int version;
-    private final SequencedMap<String, Tensor> tensors;
-    private final Map<String, String> metadata;
 
     private RwkvCppFile(Path path, Arena arena, int version, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
-        this.path = path;
-        this.arena = arena;
+        super(path, arena, tensors, metadata);
         this.version = version;
-        this.tensors = tensors;
-        this.metadata = metadata;
     }
 
     /** Maps {@code path} and reads every tensor header; data stays in the mapping. */
     public static RwkvCppFile open(Path path) {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return parse(path, arena, file);
-        } catch (IOException e) {
-            arena.close();
-            throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return map(path, RwkvCppFile::parse);
     }
 
     private static RwkvCppFile parse(Path path, Arena arena, MemorySegment file) {
@@ -178,33 +156,13 @@ public final class RwkvCppFile implements TensorStore {
         return version;
     }
 
-    @Override
-    public Path path() {
-        return path;
-    }
 
     @Override
     public String format() {
         return "rwkv.cpp";
     }
 
-    @Override
-    public SequencedCollection<String> names() {
-        return tensors.sequencedKeySet();
-    }
 
-    @Override
-    public Map<String, String> metadata() {
-        return metadata;
-    }
 
-    @Override
-    public Optional<Tensor> find(String name) {
-        return Optional.ofNullable(tensors.get(name));
-    }
 
-    @Override
-    public void close() {
-        arena.close();
-    }
 }

@@ -12,15 +12,11 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.SequencedCollection;
 import java.util.SequencedMap;
 
 /**
@@ -35,37 +31,20 @@ import java.util.SequencedMap;
  * }
  * }</pre>
  */
-public final class SafetensorsFile implements TensorStore {
+public final class SafetensorsFile extends MappedTensorStore {
     /** Headers larger than this are refused (the reference implementation uses the same bound). */
     public static final long MAX_HEADER = 100_000_000;
     private static final int MAX_DIMS = 8;
     private static final String METADATA = "__metadata__";
 
-    private final Path path;
-    private final Arena arena;
-    private final SequencedMap<String, Tensor> tensors;
-    private final Map<String, String> metadata;
 
     private SafetensorsFile(Path path, Arena arena, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
-        this.path = path;
-        this.arena = arena;
-        this.tensors = tensors;
-        this.metadata = metadata;
+        super(path, arena, tensors, metadata);
     }
 
     /** Maps {@code path} and reads its header; data stays in the mapping. */
     public static SafetensorsFile open(Path path) {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return parse(path, arena, file);
-        } catch (IOException e) {
-            arena.close();
-            throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return map(path, SafetensorsFile::parse);
     }
 
     private static SafetensorsFile parse(Path path, Arena arena, MemorySegment file) {
@@ -157,34 +136,13 @@ public final class SafetensorsFile implements TensorStore {
         return out;
     }
 
-    @Override
-    public Path path() {
-        return path;
-    }
 
     @Override
     public String format() {
         return "safetensors";
     }
 
-    @Override
-    public SequencedCollection<String> names() {
-        return tensors.sequencedKeySet();
-    }
 
-    /** The {@code __metadata__} map of the header (empty when absent). */
-    @Override
-    public Map<String, String> metadata() {
-        return metadata;
-    }
 
-    @Override
-    public Optional<Tensor> find(String name) {
-        return Optional.ofNullable(tensors.get(name));
-    }
 
-    @Override
-    public void close() {
-        arena.close();
-    }
 }
