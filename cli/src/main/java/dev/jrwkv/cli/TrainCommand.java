@@ -9,6 +9,7 @@ import dev.jrwkv.train.ModelShape;
 import dev.jrwkv.train.Parameters;
 import dev.jrwkv.train.PretrainedParameters;
 import dev.jrwkv.train.StepMetrics;
+import dev.jrwkv.train.TokenCorpus;
 import dev.jrwkv.train.TrainConfig;
 import dev.jrwkv.train.TrainMode;
 import dev.jrwkv.train.Trainer;
@@ -39,11 +40,10 @@ import java.util.concurrent.Callable;
         description = {"Train an RWKV-7 on a text file, or fine-tune one (--init MODEL with --lora RANK or --state-tuning).",
                 "Writes DIR/model.safetensors (official names), DIR/metrics.jsonl, DIR/loss.png and DIR/training.state (for --resume)."})
 final class TrainCommand implements Callable<Integer> {
-    private static final long MAX_DATA = 1L << 30;
-
     private final StdStreams io;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "The text corpus (UTF-8 or any bytes for --tokenizer byte).")
+    @Option(names = "--data", required = true, paramLabel = "FILE",
+            description = "The text corpus (UTF-8 or any bytes for --tokenizer byte), of any size: mapped, not read into memory; World tokens are cached in DIR/tokens-*.u16.")
     Path data;
 
     @Option(names = "--tokenizer", paramLabel = "byte|world|FILE",
@@ -136,8 +136,6 @@ final class TrainCommand implements Callable<Integer> {
         if (resume && mode.tuning() != TrainMode.Tuning.FULL) throw new JrwkvException("--resume continues full training only (not --lora or --state-tuning)");
         if (resume && init != null) throw new JrwkvException("--resume and --init exclude each other: a resumed run continues from DIR/training.state");
         if (!Files.isRegularFile(data)) throw new JrwkvException("cannot read --data " + data + ": no such file");
-        long size = Files.size(data);
-        if (size > MAX_DATA) throw new JrwkvException("--data " + data + " has " + size + " bytes; this trainer holds the corpus in memory, at most " + MAX_DATA);
 
         Parameters initial = init == null ? null : PretrainedParameters.load(init);
         if (initial != null && (layers != null || embd != null)) {
@@ -147,7 +145,14 @@ final class TrainCommand implements Callable<Integer> {
         if (initial == null && mode.tuning() != TrainMode.Tuning.FULL) throw new JrwkvException("--lora and --state-tuning fine-tune a model: give --init MODEL");
         ModelShape shape = initial != null ? initial.shape() : null;
         String tok = tokenizer != null ? tokenizer : shape != null && shape.vocab() == 65536 ? "world" : "byte";
-        int[] tokens = tokens(tok);
+        dev.jrwkv.tokenizer.Tokenizer t = tokenizer(tok);
+        Files.createDirectories(out);
+        try (TokenCorpus corpus = TokenCorpus.open(data, t, out, new TokenizeLine(io, data))) {
+            return train(mode, type, initial, shape, tok, corpus);
+        }
+    }
+
+    private int train(TrainMode mode, DType type, Parameters initial, ModelShape shape, String tok, TokenCorpus corpus) throws IOException {
         if (shape == null) {
             if (layers <= 0 || embd <= 0) throw new JrwkvException("--layers and --embd must be positive");
             int n = Math.min(headSize, embd);
@@ -159,23 +164,22 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = TrainConfig.byteLevel(1, 64, ctx, batch, steps, lr, seed).withShape(shape)
                 .withThreads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
                 .withValidation(valFraction, valFraction > 0 ? evalEvery : 0, evalBatches);
-        Files.createDirectories(out);
         Path stateFile = out.resolve("training.state"), metrics = out.resolve("metrics.jsonl");
         Trainer trainer;
         try {
             if (resume) {
                 if (!Files.isRegularFile(stateFile)) throw new JrwkvException("nothing to resume: no " + stateFile);
-                trainer = Trainer.resume(cfg, tokens, stateFile);
+                trainer = Trainer.resume(cfg, corpus, stateFile);
                 dropLinesAfter(metrics, trainer.completedSteps());
             } else {
                 Files.deleteIfExists(metrics);
-                trainer = new Trainer(cfg, tokens, initial, mode);
+                trainer = new Trainer(cfg, corpus, initial, mode);
             }
         } catch (IllegalArgumentException e) {
             throw new JrwkvException(e.getMessage(), e);
         }
         io.err().printf(Locale.ROOT, "%s, %,d parameters, %,d tokens (%s), T%d B%d, %s%s%n", shape, count(shape),
-                tokens.length, tok, ctx, batch, mode.tuning().name().toLowerCase(Locale.ROOT), mode.carryState() ? " carrying the state" : "");
+                corpus.size(), tok, ctx, batch, mode.tuning().name().toLowerCase(Locale.ROOT), mode.carryState() ? " carrying the state" : "");
         if (trainer.completedSteps() > 0) io.err().println("resuming at step " + trainer.completedSteps());
         io.err().flush();
         StepLine line = new StepLine(io, steps, trainer.completedSteps());
@@ -203,21 +207,17 @@ final class TrainCommand implements Callable<Integer> {
         return m.withCarryState(chunk != null);
     }
 
-    private int[] tokens(String tok) throws IOException {
-        byte[] bytes = Files.readAllBytes(data);
-        return switch (tok) {
-            case "byte" -> Trainer.bytes(bytes);
-            default -> {                                   // "world" (from the cache) or a World vocabulary file
-                if (tok.equals("neox") || tok.endsWith(".json")) {
-                    throw new JrwkvException("--tokenizer: training supports the byte and World vocabularies, not " + tok);
-                }
-                dev.jrwkv.tokenizer.Tokenizer t = Tokenizers.named(tok);
-                if (!(t instanceof dev.jrwkv.tokenizer.WorldTokenizer)) {
-                    throw new JrwkvException("--tokenizer: training supports the byte and World vocabularies, not " + tok);
-                }
-                yield t.encodeBytes(bytes);
-            }
-        };
+    private static dev.jrwkv.tokenizer.Tokenizer tokenizer(String tok) {
+        if (tok.equals("byte")) return new dev.jrwkv.tokenizer.ByteTokenizer();
+        // "world" (from the cache) or a World vocabulary file
+        if (tok.equals("neox") || tok.endsWith(".json")) {
+            throw new JrwkvException("--tokenizer: training supports the byte and World vocabularies, not " + tok);
+        }
+        dev.jrwkv.tokenizer.Tokenizer t = Tokenizers.named(tok);
+        if (!(t instanceof dev.jrwkv.tokenizer.WorldTokenizer)) {
+            throw new JrwkvException("--tokenizer: training supports the byte and World vocabularies, not " + tok);
+        }
+        return t;
     }
 
     private void save(Trainer t, DType type) throws IOException {
@@ -253,6 +253,34 @@ final class TrainCommand implements Callable<Integer> {
 
     private static long count(ModelShape s) {
         return Parameters.zeros(s).count();
+    }
+
+    /** Progress of the tokenization pass: a percentage redrawn in place on a terminal, otherwise a line every 10%. */
+    private static final class TokenizeLine implements TokenCorpus.Progress {
+        private final StdStreams io;
+        private final Path data;
+        private final long start = System.nanoTime();
+        private int shown = -1;
+
+        TokenizeLine(StdStreams io, Path data) {
+            this.io = io;
+            this.data = data;
+        }
+
+        @Override
+        public void tokenized(long done, long total) {
+            int percent = (int) (100 * done / Math.max(1, total));
+            if (percent == shown || (!io.terminal() && percent / 10 == shown / 10 && done < total)) return;
+            shown = percent;
+            String text = String.format(Locale.ROOT, "tokenizing %s: %d%% (%,d of %,d bytes)", data.getFileName(), percent, done, total);
+            if (io.terminal()) io.err().print("\r" + text + "\u001b[K");
+            else io.err().println(text);
+            if (done == total) {
+                if (io.terminal()) io.err().println();
+                io.err().printf(Locale.ROOT, "tokenized %s in %.1f s (kept in the token cache for reruns)%n", data.getFileName(), (System.nanoTime() - start) / 1e9);
+            }
+            io.err().flush();
+        }
     }
 
     /** Progress: a bar redrawn in place on a terminal, otherwise a plain line now and then and at every validation. */

@@ -201,6 +201,20 @@ class TrainCommandTest {
             assertThat(m.config().vocab()).isEqualTo(65536);
         }
         assertThat(metrics(out)).hasSize(3);
+        assertThat(r.err()).contains("tokenized corpus.txt");
+        List<Path> caches;
+        try (var files = Files.list(out)) {
+            caches = files.filter(f -> f.getFileName().toString().matches("tokens-[0-9a-f]{16}\\.u16")).toList();
+        }
+        assertThat(caches).hasSize(1);
+        // the header (56 bytes), 2 bytes per World id, the trailer (16 bytes)
+        int[] ids = dev.jrwkv.tokenizer.WorldTokenizer.load(vocab).encodeBytes(Files.readAllBytes(data));
+        assertThat(Files.size(caches.getFirst())).isEqualTo(56 + 2L * ids.length + 16);
+        assertThat(r.err()).contains(String.format(java.util.Locale.ROOT, "%,d tokens", ids.length));
+        Cli.Result resumed = train(out, "--tokenizer", vocab.toString(), "--layers", "1", "--embd", "32", "--head-size", "16",
+                "--ctx", "16", "--batch", "2", "--steps", "4", "--threads", "2", "--resume");
+        assertThat(resumed.exit()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).doesNotContain("tokenizing").doesNotContain("tokenized").contains("resuming at step 3");   // the cache is reused
         Cli.Result bad = train(dir.resolve("neox"), "--tokenizer", Fixtures.file("tokenizers/20B_tokenizer.json").toString(),
                 "--layers", "1", "--embd", "32", "--steps", "1");
         assertThat(bad.exit()).isEqualTo(Main.USER_ERROR);

@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Trains an RWKV-7 on a token sequence (bytes for a byte-level model): random windows of T + 1
+ * Trains an RWKV-7 on a {@link TokenCorpus} (bytes for a byte-level model; in memory or memory-mapped,
+ * of any size): random windows of T + 1
  * tokens from the training part (or, with {@link TrainMode#carryState()}, consecutive chunks carrying
  * the state), the last {@code valFraction} of the data held out for validation, AdamW with
  * warm-up and cosine decay, global-norm clipping. {@link TrainMode} picks full training, state
@@ -18,9 +19,10 @@ import java.util.SplittableRandom;
  * the thread count, so a resumed run equals an uninterrupted one bit for bit.
  *
  * <pre>{@code
- * byte[] text = Files.readAllBytes(Path.of("input.txt"));
  * TrainConfig cfg = TrainConfig.byteLevel(4, 128, 128, 8, 2000, 1e-3, 42);
- * try (Trainer trainer = new Trainer(cfg, text); MetricsJsonl log = new MetricsJsonl(Path.of("run/metrics.jsonl"))) {
+ * try (TokenCorpus text = TokenCorpus.mapBytes(Path.of("input.txt"));
+ *      Trainer trainer = new Trainer(cfg, text, null, TrainMode.full());
+ *      MetricsJsonl log = new MetricsJsonl(Path.of("run/metrics.jsonl"))) {
  *     trainer.train(log);
  *     trainer.saveModel(Path.of("run/rwkv7.safetensors"), DType.BF16);
  * }
@@ -29,9 +31,9 @@ import java.util.SplittableRandom;
 public final class Trainer implements AutoCloseable {
     private final TrainConfig cfg;
     private final TrainMode mode;
-    private final int[] data;
-    private final int trainEnd;   // training windows lie in [0, trainEnd)
-    private final int valEnd;     // validation windows lie in [trainEnd, valEnd); empty when no validation
+    private final TokenCorpus data;
+    private final long trainEnd;   // training windows lie in [0, trainEnd)
+    private final long valEnd;     // validation windows lie in [trainEnd, valEnd); empty when no validation
     private final Parallel pool;
     private final Parameters params;
     private final AdamW opt;                 // FULL only
@@ -40,6 +42,7 @@ public final class Trainer implements AutoCloseable {
     private final ArrayAdam smallOpt;        // STATE and LORA
     private final TrainableRwkv7 net;
     private final int[] inputs, targets;
+    private final int[] window;              // T + 1 ids read from the corpus
     private int step;
 
     /** A fresh model, initialised by the official recipe from {@code cfg.seed()}, trained on bytes. */
@@ -47,39 +50,47 @@ public final class Trainer implements AutoCloseable {
         this(cfg, bytes(data), null, TrainMode.full());
     }
 
-    /**
-     * Trains on {@code tokens} (ids below the vocabulary) in {@code mode}, starting from {@code init}
-     * (e.g. {@link PretrainedParameters#load}; it is trained in place) or, when null, from the
-     * official initialisation of {@code cfg.shape()}.
-     */
+    /** {@link #Trainer(TrainConfig, TokenCorpus, Parameters, TrainMode)} on ids in memory. */
     public Trainer(TrainConfig cfg, int[] tokens, Parameters init, TrainMode mode) {
+        this(cfg, TokenCorpus.of(tokens), init, mode);
+    }
+
+    /**
+     * Trains on {@code corpus} (ids below the vocabulary) in {@code mode}, starting from {@code init}
+     * (e.g. {@link PretrainedParameters#load}; it is trained in place) or, when null, from the
+     * official initialisation of {@code cfg.shape()}. The corpus stays the caller's to close, after the trainer.
+     *
+     * @throws CorpusException when the training or validation part is shorter than ctx + 1 tokens
+     */
+    public Trainer(TrainConfig cfg, TokenCorpus corpus, Parameters init, TrainMode mode) {
         Parameters params = init != null ? init : Initializer.official(cfg.shape(), cfg.seed());
         if (!params.shape().equals(cfg.shape())) throw new IllegalArgumentException("model is " + params.shape() + ", config says " + cfg.shape());
         if (mode.tuning() == TrainMode.Tuning.STATE && mode.carryState()) {
             throw new IllegalArgumentException("state tuning trains the state every sequence starts from: it cannot carry states across chunks");
         }
         int V = cfg.shape().vocab();
-        for (int i = 0; i < tokens.length; i++) {
-            if (tokens[i] < 0 || tokens[i] >= V) throw new IllegalArgumentException("token " + tokens[i] + " at " + i + " is outside the vocabulary of " + V);
+        if (corpus.vocabBound() > V) {
+            throw new CorpusException("the corpus holds token ids up to " + (corpus.vocabBound() - 1) + ", outside the vocabulary of " + V);
         }
         int T = cfg.ctx();
         this.cfg = cfg;
         this.mode = mode;
-        this.data = tokens;
-        int split = cfg.valFraction() == 0 ? tokens.length : (int) (tokens.length * (1 - cfg.valFraction()));
+        this.data = corpus;
+        long n = corpus.size();
+        long split = cfg.valFraction() == 0 ? n : (long) (n * (1 - cfg.valFraction()));
         if (split < T + 1) {
-            throw new IllegalArgumentException("training data has " + split + " tokens, need at least ctx + 1 = " + (T + 1));
+            throw new CorpusException("training data has " + split + " tokens, need at least ctx + 1 = " + (T + 1));
         }
-        if (cfg.valFraction() > 0 && tokens.length - split < T + 1) {
-            throw new IllegalArgumentException("validation part has " + (tokens.length - split) + " tokens, need at least ctx + 1 = "
+        if (cfg.valFraction() > 0 && n - split < T + 1) {
+            throw new CorpusException("validation part has " + (n - split) + " tokens, need at least ctx + 1 = "
                     + (T + 1) + " (more data or a larger valFraction)");
         }
         if (mode.carryState() && split / cfg.batch() < T + 1) {
-            throw new IllegalArgumentException("carrying the state gives each of the " + cfg.batch() + " sequences " + split / cfg.batch()
+            throw new CorpusException("carrying the state gives each of the " + cfg.batch() + " sequences " + split / cfg.batch()
                     + " tokens, need at least ctx + 1 = " + (T + 1));
         }
         this.trainEnd = split;
-        this.valEnd = tokens.length;
+        this.valEnd = n;
         this.pool = new Parallel(cfg.threads());
         this.params = params;
         this.opt = mode.tuning() == TrainMode.Tuning.FULL ? new AdamW(cfg.shape(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.weightDecay()) : null;
@@ -90,6 +101,7 @@ public final class Trainer implements AutoCloseable {
         this.net = new TrainableRwkv7(params, cfg.batch(), T, pool);
         this.inputs = new int[cfg.batch() * T];
         this.targets = new int[cfg.batch() * T];
+        this.window = new int[T + 1];
     }
 
     /** Bytes as token ids 0..255. */
@@ -106,7 +118,12 @@ public final class Trainer implements AutoCloseable {
 
     /** Continues a full-training run (random windows) from a {@link TrainingState} file. */
     public static Trainer resume(TrainConfig cfg, int[] tokens, Path stateFile) {
-        Trainer t = new Trainer(cfg, tokens, Parameters.zeros(cfg.shape()), TrainMode.full());
+        return resume(cfg, TokenCorpus.of(tokens), stateFile);
+    }
+
+    /** Continues a full-training run (random windows) on {@code corpus} from a {@link TrainingState} file. */
+    public static Trainer resume(TrainConfig cfg, TokenCorpus corpus, Path stateFile) {
+        Trainer t = new Trainer(cfg, corpus, Parameters.zeros(cfg.shape()), TrainMode.full());
         try {
             t.step = TrainingState.read(stateFile, t.params, t.opt);
         } catch (RuntimeException e) {
@@ -196,7 +213,7 @@ public final class Trainer implements AutoCloseable {
         for (int batch = 0; batch < cfg.evalBatches(); batch++) {
             for (int b = 0; b < B; b++) {
                 int i = batch * B + b;
-                fillWindow(b, trainEnd + (int) (n == 1 ? 0 : span * i / (n - 1)));
+                fillWindow(b, trainEnd + (n == 1 ? 0 : span * i / (n - 1)));
             }
             sum += net.forward(inputs, targets);
         }
@@ -206,25 +223,28 @@ public final class Trainer implements AutoCloseable {
 
     private void fillTrainingBatch(int s) {
         SplittableRandom rng = new SplittableRandom(cfg.seed() ^ (0x9E3779B97F4A7C15L * (s + 1L)));
-        for (int b = 0; b < cfg.batch(); b++) fillWindow(b, rng.nextInt(trainEnd - cfg.ctx()));
+        long bound = trainEnd - cfg.ctx();
+        // nextInt below 2^31 keeps the windows (and so the results) of a corpus that fits an int as they always were
+        for (int b = 0; b < cfg.batch(); b++) fillWindow(b, bound <= Integer.MAX_VALUE ? rng.nextInt((int) bound) : rng.nextLong(bound));
     }
 
     /** Sequence b reads part b of the training data chunk after chunk; back at its start, it starts from zero. */
     private void fillCarriedBatch(int s) {
         int B = cfg.batch(), T = cfg.ctx();
         for (int b = 0; b < B; b++) {
-            int from = (int) ((long) trainEnd * b / B), to = (int) ((long) trainEnd * (b + 1) / B);
-            int usable = (to - from - 1) / T * T;
-            int at = (int) ((long) s * T % usable);
+            long from = trainEnd * b / B, to = trainEnd * (b + 1) / B;
+            long usable = (to - from - 1) / T * T;
+            long at = (long) s * T % usable;
             if (at == 0) net.resetCarry(b);
             fillWindow(b, from + at);
         }
     }
 
-    private void fillWindow(int b, int offset) {
+    private void fillWindow(int b, long offset) {
         int T = cfg.ctx();
-        System.arraycopy(data, offset, inputs, b * T, T);
-        System.arraycopy(data, offset + 1, targets, b * T, T);
+        data.read(offset, window, 0, T + 1);
+        System.arraycopy(window, 0, inputs, b * T, T);
+        System.arraycopy(window, 1, targets, b * T, T);
     }
 
     /** Writes the step, parameters and optimizer moments (atomically) for {@link #resume}; full training only. */

@@ -113,7 +113,7 @@ class TrainerTest {
     @Test
     void refusesTooLittleDataAndBadStateFiles(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> new Trainer(small(1), repeating(30)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("need at least ctx + 1 = 33");
+                .isInstanceOf(CorpusException.class).hasMessageContaining("need at least ctx + 1 = 33");
         Path bad = dir.resolve("bad.bin");
         Files.write(bad, "JRWKVTRN\0\0\0\1".getBytes(StandardCharsets.US_ASCII));
         assertThatThrownBy(() -> Trainer.resume(small(1), repeating(5_000), bad))
