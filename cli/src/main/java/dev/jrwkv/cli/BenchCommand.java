@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jrwkv.JrwkvException;
 import dev.jrwkv.model.Model;
 import dev.jrwkv.model.ModelConfig;
+import dev.jrwkv.model.OfficialTensors;
 import dev.jrwkv.model.State;
+import dev.jrwkv.format.TensorStore;
+import dev.jrwkv.tensor.Tensor;
 import dev.jrwkv.tensor.VectorBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,6 +53,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Sequences decoded together in one batched forward per step, as the server does; decode tok/s is then the aggregate (default: ${DEFAULT-VALUE}).")
     int batch = 1;
 
+    @Option(names = "--bandwidth", description = "Also measure memory read bandwidth with --threads threads and report the decode limit it sets (weights read per token / bandwidth).")
+    boolean bandwidth;
+
     @Option(names = "--context-sweep", split = ",", paramLabel = "LENGTHS",
             description = "Measure decode ms/token at these context lengths (e.g. 1k,4k,16k) against a transformer of the same shape.")
     List<String> sweep;
@@ -86,7 +92,9 @@ final class BenchCommand implements Callable<Integer> {
                         pre[r] = p;
                     }
                 }
-                print(c, loadSeconds, dec, prefill > 0 ? pre : null, peakRssBytes());
+                long rss = peakRssBytes();                           // before the bandwidth buffer adds to it
+                double bytesPerSecond = bandwidth ? MemoryBandwidth.measure(threads, 512L << 20, 5) : -1;
+                print(c, loadSeconds, dec, prefill > 0 ? pre : null, rss, weightBytesPerToken(), bytesPerSecond);
             }
         }
         return 0;
@@ -147,7 +155,20 @@ final class BenchCommand implements Callable<Integer> {
         return prefill / ((System.nanoTime() - t) / 1e9);
     }
 
-    private void print(ModelConfig c, double loadSeconds, double[] decode, double[] prefill, long rss) {
+    /** Bytes of weights one decode step reads: every tensor once, except the embedding, of which one row. */
+    private long weightBytesPerToken() {
+        try (TensorStore store = OfficialTensors.open(model, false)) {
+            long bytes = 0;
+            for (String name : store.names()) {
+                Tensor t = store.get(name);
+                bytes += name.equals("emb.weight") && t.rows() > 0 ? t.data().byteSize() / t.rows() : t.data().byteSize();
+            }
+            return bytes;
+        }
+    }
+
+    private void print(ModelConfig c, double loadSeconds, double[] decode, double[] prefill, long rss, long weightBytes, double bandwidth) {
+        double median = median(decode);
         if (json) {
             ObjectMapper mapper = new ObjectMapper();
             ObjectNode root = mapper.createObjectNode();
@@ -158,6 +179,12 @@ final class BenchCommand implements Callable<Integer> {
             root.put("load_s", loadSeconds);
             root.put("threads", threads);
             root.put("batch", batch);
+            root.put("weight_bytes_per_token", weightBytes);
+            if (bandwidth > 0) {
+                root.put("read_bandwidth_bytes_s", bandwidth);
+                root.put("decode_limit_tok_s", bandwidth / weightBytes);
+                root.put("decode_fraction_of_limit", median / batch / (bandwidth / weightBytes));
+            }
             ObjectNode mo = root.putObject("model");
             mo.put("file", model.toString());
             mo.put("version", c.version().label());
@@ -171,8 +198,20 @@ final class BenchCommand implements Callable<Integer> {
             io.out().printf("decode  %d tokens%s: %s tok/s%n", this.decode, batch > 1 ? " x " + batch + " sequences (aggregate)" : "", line(decode));
             if (prefill != null) io.out().printf("prefill %d tokens: %s tok/s%n", this.prefill, line(prefill));
             io.out().printf("peak RSS %.1f MiB%n", rss / 1048576.0);
+            io.out().printf("weights read per token %.1f MiB%n", weightBytes / 1048576.0);
+            if (bandwidth > 0) {
+                double limit = bandwidth / weightBytes;
+                io.out().printf("memory read bandwidth %.1f GB/s (%d threads): decode limit %.1f tok/s, median reaches %.0f%%%n",
+                        bandwidth / 1e9, threads, limit, 100 * median / batch / limit);
+            }
         }
         io.out().flush();
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v[v.length / 2];
     }
 
     private static void stats(ObjectNode node, double[] values) {

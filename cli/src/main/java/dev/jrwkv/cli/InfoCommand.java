@@ -3,9 +3,9 @@ package dev.jrwkv.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.jrwkv.format.ModelFiles;
 import dev.jrwkv.format.TensorStore;
 import dev.jrwkv.model.ModelConfig;
+import dev.jrwkv.model.OfficialTensors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
 final class InfoCommand implements Callable<Integer> {
     private final StdStreams io;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file (rwkv.cpp .bin).")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Model file (.pth, .safetensors, .gguf, rwkv.cpp .bin, Hugging Face folder, web-rwkv .st).")
     Path model;
 
     @Option(names = "--json", description = "Print one JSON object (fields documented in the README).")
@@ -37,7 +37,8 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws JsonProcessingException {
         InfoReport r;
-        try (TensorStore store = ModelFiles.open(model)) {
+        // under official names, as the models read it: GGUF, Hugging Face and web-rwkv files name tensors their own way
+        try (TensorStore store = OfficialTensors.open(model, false)) {
             r = InfoReport.of(store, ModelConfig.detect(store));
         }
         PrintWriter out = io.out();

@@ -29,6 +29,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void reportsWeightsReadPerTokenAndTheBandwidthLimit() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int rc = Main.commandLine(StdStreams.of(out, err)).execute("bench", Fixtures.file("tiny-rwkv/tiny-rwkv-7v0-834K-FP32.bin").toString(),
+                "--decode", "4", "--prefill", "0", "--runs", "1", "--threads", "1", "--json", "--bandwidth");
+        assertThat(rc).as(err.toString()).isZero();
+        JsonNode j = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        // 829,888 float parameters, less the 256 x 64 embedding but for the one row a token reads
+        assertThat(j.get("weight_bytes_per_token").asLong()).isEqualTo(4L * 829_888 - 4L * 256 * 64 + 4L * 64);
+        double bandwidth = j.get("read_bandwidth_bytes_s").asDouble();
+        assertThat(bandwidth).isGreaterThan(1e8);
+        assertThat(j.get("decode_limit_tok_s").asDouble()).isCloseTo(bandwidth / j.get("weight_bytes_per_token").asLong(), org.assertj.core.data.Percentage.withPercentage(1e-6));
+        assertThat(j.get("decode_fraction_of_limit").asDouble()).isPositive();
+    }
+
+    @Test
     void badFlagsAreUserErrors() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         int rc = Main.commandLine(StdStreams.of(out, err)).execute("bench", Fixtures.file("tiny-rwkv/tiny-rwkv-7v0-834K-Q5_1.bin").toString(), "--runs", "0");

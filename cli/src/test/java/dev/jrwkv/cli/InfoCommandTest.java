@@ -37,6 +37,22 @@ class InfoCommandTest {
     }
 
     @Test
+    void describesAGgufWithLlamaCppTensorNames(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path gguf = dir.resolve("m.gguf");
+        var c = Cli.run("convert", Fixtures.file("tiny-rwkv/tiny-rwkv-7v0-834K-FP32.bin"), gguf);
+        assertThat(c.exit()).as(c.err()).isZero();
+        var r = Cli.run("info", gguf, "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("format").asText()).isEqualTo("gguf");
+        assertThat(j.get("version").asText()).isEqualTo("7");
+        assertThat(j.get("layers").asInt()).isEqualTo(12);
+        assertThat(j.get("width").asInt()).isEqualTo(64);
+        assertThat(j.get("vocab").asInt()).isEqualTo(256);
+        assertThat(j.get("lora_ranks").toString()).isEqualTo("{\"a\":32,\"g\":32,\"v\":32,\"w\":32}");
+    }
+
+    @Test
     void jsonFieldOrderIsStable() throws Exception {
         var r = Cli.run("info", Fixtures.file("tiny-rwkv/tiny-rwkv-6v0-1m-Q5_1.bin"), "--json");
         assertThat(r.exit()).as(r.err()).isZero();

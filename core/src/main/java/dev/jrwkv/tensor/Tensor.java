@@ -21,6 +21,11 @@ public final class Tensor {
     private final long[] shape;
     private final MemorySegment data;
     private final long numel;
+    /**
+     * Whether every F16 value is finite, found out once by a kernel that has a faster conversion for
+     * finite halves: 0 not known yet, 1 all finite, 2 some inf or NaN.
+     */
+    private volatile int halvesFinite;
 
     public Tensor(String name, DType type, long[] shape, MemorySegment data) {
         this.name = name;
@@ -42,6 +47,14 @@ public final class Tensor {
             throw new IllegalArgumentException(name + ": " + need + " bytes expected for " + type + " "
                     + Arrays.toString(shape) + ", got " + data.byteSize());
         }
+    }
+
+    int halvesFinite() {
+        return halvesFinite;
+    }
+
+    void halvesFinite(boolean finite) {
+        halvesFinite = finite ? 1 : 2;
     }
 
     /** An F32 tensor holding a copy of {@code values} (off-heap, little endian). */

@@ -164,7 +164,11 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 for (int o = from; o < to; o++) y[o] = dotF32(seg, o * rowBytes, x, 0, in);
             }
             case F16 -> {
-                for (int o = from; o < to; o++) y[o] = dotF16(seg, o * rowBytes, x, 0, in);
+                if (halvesFinite(w)) {
+                    for (int o = from; o < to; o++) y[o] = dotFiniteF16(seg, o * rowBytes, x, 0, in);
+                } else {
+                    for (int o = from; o < to; o++) y[o] = dotF16(seg, o * rowBytes, x, 0, in);
+                }
             }
             case BF16 -> {
                 for (int o = from; o < to; o++) y[o] = dotBF16(seg, o * rowBytes, x, 0, in);
@@ -258,8 +262,16 @@ public final class VectorBackend implements Backend, AutoCloseable {
      * extracts per row.
      */
     private static float sum(FloatVector v) {
+        // halves added lane-wise (512 -> 256 -> 128 bits: one extract and one add each), then 4 lanes in order
+        if (L == 16) {
+            v = ((FloatVector) v.reinterpretShape(FloatVector.SPECIES_256, 0)).add((FloatVector) v.reinterpretShape(FloatVector.SPECIES_256, 1));
+        }
+        if (L >= 8) {
+            v = ((FloatVector) v.reinterpretShape(FloatVector.SPECIES_128, 0)).add((FloatVector) v.reinterpretShape(FloatVector.SPECIES_128, 1));
+        }
+        if (v.length() == 4) return (v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3));
         float s = 0f;
-        for (int i = 0; i < L; i++) s += v.lane(i);
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
         return s;
     }
 
@@ -290,6 +302,21 @@ public final class VectorBackend implements Backend, AutoCloseable {
             a1 = halves(w, o + 2L * L).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
         }
         for (int up = n - L; i <= up; i += L) a0 = halves(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), a0);
+        float sum = sum(a0.add(a1));
+        for (; i < n; i++) sum += Float.float16ToFloat(w.get(LittleEndian.SHORT, off + 2L * i)) * x[xo + i];
+        return sum;
+    }
+
+    /** {@link #dotF16} for a tensor known to hold no inf or NaN: a cheaper, still exact, conversion. */
+    private static float dotFiniteF16(MemorySegment w, long off, float[] x, int xo, int n) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int i = 0;
+        for (int up = n - 2 * L; i <= up; i += 2 * L) {
+            long o = off + 2L * i;
+            a0 = finiteHalves(w, o).fma(FloatVector.fromArray(F, x, xo + i), a0);
+            a1 = finiteHalves(w, o + 2L * L).fma(FloatVector.fromArray(F, x, xo + i + L), a1);
+        }
+        for (int up = n - L; i <= up; i += L) a0 = finiteHalves(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), a0);
         float sum = sum(a0.add(a1));
         for (; i < n; i++) sum += Float.float16ToFloat(w.get(LittleEndian.SHORT, off + 2L * i)) * x[xo + i];
         return sum;
@@ -536,6 +563,40 @@ public final class VectorBackend implements Backend, AutoCloseable {
         VectorMask<Integer> small = e.compare(VectorOperators.EQ, 0);
         FloatVector f = u.add(0x00800000, small).reinterpretAsFloats().sub(0x1p-14f, small.cast(F));
         return f.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /**
+     * L finite half floats at byte {@code off}, widened exactly in three operations: the 15 bits of
+     * exponent and mantissa moved to the top of a float's, read as a float 2^-112 times the value
+     * (subnormal halves land on subnormal floats, exactly), then scaled by 2^112; the sign comes along
+     * from the sign extension. Inf and NaN would come out as finite numbers, hence {@link #halvesFinite}.
+     */
+    private static FloatVector finiteHalves(MemorySegment w, long off) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
+        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+    }
+
+    /** True when F16 tensor {@code w} holds no inf or NaN; scanned once per tensor, then cached in it. */
+    static boolean halvesFinite(Tensor w) {
+        int known = w.halvesFinite();
+        if (known != 0) return known == 1;
+        boolean finite = noInfOrNaN(w.data());
+        w.halvesFinite(finite);
+        return finite;
+    }
+
+    private static boolean noInfOrNaN(MemorySegment seg) {
+        VectorSpecies<Short> s = ShortVector.SPECIES_PREFERRED;
+        long n = seg.byteSize() / 2;
+        long i = 0;
+        for (long up = n - s.length(); i <= up; i += s.length()) {
+            ShortVector v = ShortVector.fromMemorySegment(s, seg, 2 * i, LE);
+            if (v.and((short) 0x7c00).compare(VectorOperators.EQ, (short) 0x7c00).anyTrue()) return false;
+        }
+        for (; i < n; i++) {
+            if ((seg.get(LittleEndian.SHORT, 2 * i) & 0x7c00) == 0x7c00) return false;
+        }
+        return true;
     }
 
     /** L bfloat16 values at byte {@code off}: the high half of a float. */

@@ -123,6 +123,50 @@ class VectorBackendTest {
     }
 
     @Test
+    void everyFiniteHalfFloatConvertsExactlyInTheDotProduct() {
+        // the 63,488 finite bit patterns (exponent field below 31), 256 per row
+        int rows = 63_488 / 256;
+        MemorySegment seg = Arena.ofAuto().allocate(2L * rows * 256);
+        int n = 0;
+        for (int bits = 0; bits < 65536; bits++) {
+            if ((bits & 0x7c00) != 0x7c00) seg.setAtIndex(LittleEndian.SHORT, n++, (short) bits);
+        }
+        Tensor w = new Tensor("finite halves", DType.F16, new long[] {rows, 256}, seg);
+        assertThat(VectorBackend.halvesFinite(w)).isTrue();
+        float[] x = new float[256];
+        float[] y = new float[rows];
+        for (int j = 0; j < 256; j++) {
+            x[j] = 1f;                           // y[o] = w[o][j] exactly (plus zeros)
+            one.matvec(w, x, y);
+            x[j] = 0f;
+            for (int o = 0; o < rows; o++) {
+                float expected = Float.float16ToFloat(seg.getAtIndex(LittleEndian.SHORT, (long) o * 256 + j)) + 0f;
+                if (Float.floatToIntBits(y[o] + 0f) != Float.floatToIntBits(expected)) {
+                    fail("row " + o + " column " + j + ": " + y[o] + " for " + expected);
+                }
+            }
+        }
+    }
+
+    @Test
+    void halfTensorsWithInfinityKeepTheExactConversion() {
+        SplittableRandom random = new SplittableRandom(5);
+        Tensor w = randomTensor(DType.F16, 9, 100, random);
+        w.data().setAtIndex(LittleEndian.SHORT, 3 * 100 + 17, (short) 0x7c00);      // +inf in row 3
+        w.data().setAtIndex(LittleEndian.SHORT, 5 * 100 + 50, (short) 0x7e00);      // NaN in row 5
+        assertThat(VectorBackend.halvesFinite(w)).isFalse();
+        float[] x = new float[100];
+        for (int i = 0; i < x.length; i++) x[i] = 0.5f + (float) random.nextDouble();
+        float[] y = new float[9];
+        one.matvec(w, x, y);
+        assertThat(y[3]).isEqualTo(Float.POSITIVE_INFINITY);
+        assertThat(y[5]).isNaN();
+        float[] expected = new float[9];
+        SCALAR.matvec(w, x, expected);
+        for (int o : new int[] {0, 1, 2, 4, 6, 7, 8}) assertThat(y[o]).isCloseTo(expected[o], org.assertj.core.data.Offset.offset(1e-4f));
+    }
+
+    @Test
     void layerNormAndGroupNormMatchScalarBackend() {
         SplittableRandom random = new SplittableRandom(5);
         for (int c : new int[] {1, 7, 64, 100, 768}) {
