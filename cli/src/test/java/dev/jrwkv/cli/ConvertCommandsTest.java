@@ -60,6 +60,22 @@ class ConvertCommandsTest {
     }
 
     @Test
+    void quantizingAHalfModelToBinKeepsTheFloatTensorsHalf() throws IOException {
+        Path half = dir.resolve("half.safetensors");
+        assertThat(Cli.run("convert", Fixtures.file(PTH), half, "--dtype", "f16").exit()).isZero();
+        Path out = dir.resolve("q8.bin");
+        var r = Cli.run("quantize", half, out, "--type", "q8_0");
+        assertThat(r.exit()).as(r.err()).isZero();
+        try (RwkvCppFile f = RwkvCppFile.open(out)) {
+            assertThat(f.get("blocks.0.att.key.weight").type()).isEqualTo(DType.Q8_0);
+            assertThat(f.get("head.weight").type()).isEqualTo(DType.F16);      // as rwkv.cpp's quantizer: not widened to F32
+            assertThat(f.get("emb.weight").type()).isEqualTo(DType.F16);
+            assertThat(f.get("blocks.0.ln1.weight").type()).isEqualTo(DType.F32);
+        }
+        assertThat(maxAbs(logits(out), logits(half))).isLessThanOrEqualTo(2e-2f);
+    }
+
+    @Test
     void quantizeToBinKeepsSmallTensorsFloat() throws IOException {
         Path out = dir.resolve("q.bin");
         var r = Cli.run("quantize", Fixtures.file(PTH), out, "--type", "q5_1");

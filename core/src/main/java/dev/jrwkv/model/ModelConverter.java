@@ -163,7 +163,9 @@ public final class ModelConverter {
                 DType head = quantizeHead ? type : floatTypeOf(store.get("head.weight"));
                 LlamaCppNames.writeGguf(typedMatrices(store, type, emb, head, progress), out, type, emb, head, ggufMetadata);
             } else {
-                List<Tensor> cpp = store.format().equals("rwkv.cpp") ? all(store) : RwkvCppLayout.fromOfficial(store, DType.F32);
+                // what stays float keeps the input's precision, as rwkv.cpp's quantizer does (F16 in, F16 head and embedding out)
+                DType keep = floatTypeOf(store.get("emb.weight")) == DType.F16 ? DType.F16 : DType.F32;
+                List<Tensor> cpp = store.format().equals("rwkv.cpp") ? all(store) : RwkvCppLayout.fromOfficial(store, keep);
                 List<Tensor> q = new ArrayList<>();
                 for (int i = 0; i < cpp.size(); i++) {
                     Tensor t = cpp.get(i);
