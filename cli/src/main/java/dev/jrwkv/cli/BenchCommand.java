@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -83,18 +84,21 @@ final class BenchCommand implements Callable<Integer> {
                 ModelConfig c = m.config();
                 if (sweep != null) return sweep(m, backend);
                 SplittableRandom random = new SplittableRandom(42);
+                Optional<ProcessMemory> memory = ProcessMemory.read();
                 double[] dec = new double[runs], pre = new double[runs];
                 for (int r = -1; r < runs; r++) {                     // run -1 warms up the JIT and the page cache
                     double d = decodeRun(m, random);
+                    memory = sample(memory);
                     double p = prefill > 0 ? prefillRun(m, random) : 0;
+                    memory = sample(memory);
                     if (r >= 0) {
                         dec[r] = d;
                         pre[r] = p;
                     }
                 }
-                long rss = peakRssBytes();                           // before the bandwidth buffer adds to it
+                Optional<ProcessMemory> peak = sample(memory);          // before the bandwidth buffer adds to it
                 double bytesPerSecond = bandwidth ? MemoryBandwidth.measure(threads, 512L << 20, 5) : -1;
-                print(c, loadSeconds, dec, prefill > 0 ? pre : null, rss, weightBytesPerToken(), bytesPerSecond);
+                print(c, loadSeconds, dec, prefill > 0 ? pre : null, peak, Files.size(model), weightBytesPerToken(), bytesPerSecond);
             }
         }
         return 0;
@@ -167,7 +171,16 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private void print(ModelConfig c, double loadSeconds, double[] decode, double[] prefill, long rss, long weightBytes, double bandwidth) {
+    /** The reading with the most resident memory so far (its split is the one nearest the peak), peak updated. */
+    private static Optional<ProcessMemory> sample(Optional<ProcessMemory> soFar) {
+        Optional<ProcessMemory> now = ProcessMemory.read();
+        if (soFar.isEmpty()) return now;
+        return now.isEmpty() ? soFar : Optional.of(soFar.get().maxByRss(now.get()));
+    }
+
+    private void print(ModelConfig c, double loadSeconds, double[] decode, double[] prefill, Optional<ProcessMemory> memory, long fileBytes,
+                       long weightBytes, double bandwidth) {
+        long rss = memory.map(ProcessMemory::peakBytes).orElse(-1L);
         double median = median(decode);
         if (json) {
             ObjectMapper mapper = new ObjectMapper();
@@ -176,6 +189,16 @@ final class BenchCommand implements Callable<Integer> {
             if (prefill != null) stats(root.putObject("prefill_tok_s"), prefill);
             else root.putNull("prefill_tok_s");
             root.put("peak_rss_bytes", rss);
+            if (memory.isPresent()) {
+                ProcessMemory mem = memory.get();
+                putBytes(root, "rss_anon_bytes", mem.anonBytes());
+                putBytes(root, "rss_file_bytes", mem.fileBytes());
+                root.put("peak_rss_per_file_size", (double) rss / fileBytes);
+            } else {
+                root.putNull("rss_anon_bytes");
+                root.putNull("rss_file_bytes");
+                root.putNull("peak_rss_per_file_size");
+            }
             root.put("load_s", loadSeconds);
             root.put("threads", threads);
             root.put("batch", batch);
@@ -187,6 +210,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             ObjectNode mo = root.putObject("model");
             mo.put("file", model.toString());
+            mo.put("file_bytes", fileBytes);
             mo.put("version", c.version().label());
             mo.put("layers", c.layers());
             mo.put("width", c.embd());
@@ -197,7 +221,13 @@ final class BenchCommand implements Callable<Integer> {
             io.out().printf("%s, %d threads, loaded in %.2f s%n", c.summary(), threads, loadSeconds);
             io.out().printf("decode  %d tokens%s: %s tok/s%n", this.decode, batch > 1 ? " x " + batch + " sequences (aggregate)" : "", line(decode));
             if (prefill != null) io.out().printf("prefill %d tokens: %s tok/s%n", this.prefill, line(prefill));
-            io.out().printf("peak RSS %.1f MiB%n", rss / 1048576.0);
+            if (memory.isEmpty()) {
+                io.out().printf("peak RSS unknown (no /proc/self/status); model file %.1f MiB%n", fileBytes / 1048576.0);
+            } else {
+                ProcessMemory mem = memory.get();
+                io.out().printf("peak RSS %.1f MiB = %.3f x the model file (%.1f MiB); at the largest sample: file-backed %s MiB, anonymous %s MiB%n",
+                        rss / 1048576.0, (double) rss / fileBytes, fileBytes / 1048576.0, mib(mem.fileBytes()), mib(mem.anonBytes()));
+            }
             io.out().printf("weights read per token %.1f MiB%n", weightBytes / 1048576.0);
             if (bandwidth > 0) {
                 double limit = bandwidth / weightBytes;
@@ -228,16 +258,13 @@ final class BenchCommand implements Callable<Integer> {
         return String.format("min %.1f, median %.1f, max %.1f", v[0], v[v.length / 2], v[v.length - 1]);
     }
 
-    /** Peak resident set size (VmHWM) on Linux; -1 where /proc is not available. */
-    static long peakRssBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+    private static String mib(long bytes) {
+        return bytes < 0 ? "?" : String.format("%.1f", bytes / 1048576.0);
+    }
+
+    private static void putBytes(ObjectNode node, String key, long bytes) {
+        if (bytes < 0) node.putNull(key);
+        else node.put(key, bytes);
     }
 
     private static int[] randomTokens(SplittableRandom random, int vocab, int n) {

@@ -26,6 +26,16 @@ class BenchCommandTest {
         assertThat(j.get("load_s").asDouble()).isPositive();
         assertThat(j.get("threads").asInt()).isEqualTo(1);
         assertThat(j.get("model").get("layers").asInt()).isEqualTo(12);
+        long file = j.get("model").get("file_bytes").asLong();
+        assertThat(file).isEqualTo(java.nio.file.Files.size(Fixtures.file("tiny-rwkv/tiny-rwkv-7v0-834K-Q5_1.bin")));
+        if (java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/self/status"))) {
+            long anon = j.get("rss_anon_bytes").asLong(), mapped = j.get("rss_file_bytes").asLong();
+            assertThat(anon).isPositive();
+            assertThat(mapped).isPositive();
+            assertThat(anon + mapped).isLessThanOrEqualTo(j.get("peak_rss_bytes").asLong());
+            assertThat(j.get("peak_rss_per_file_size").asDouble()).isCloseTo((double) j.get("peak_rss_bytes").asLong() / file,
+                    org.assertj.core.data.Offset.offset(1e-9));
+        }
     }
 
     @Test

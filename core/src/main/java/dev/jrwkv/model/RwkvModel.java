@@ -49,16 +49,38 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
         return config;
     }
 
+    /**
+     * Most rows fed through the blocks in one pass. A longer prompt is read in slices of this many
+     * tokens (the state carries over), so its activations take {@code MAX_ROWS x width} floats per op
+     * whatever its length, while each weight read still serves enough rows to keep the matmul busy.
+     */
+    static final int MAX_ROWS = 128;
+
     @Override
     public final float[] forward(int[] tokens, State state) {
-        Batch b = Batch.single(tokens, checked(state));
-        float[] x = run(b);
-        return logits(Arrays.copyOfRange(x, (tokens.length - 1) * C, tokens.length * C), 1);
+        checkTokens(tokens);
+        checked(state);
+        float[] last = null;
+        for (int from = 0; from < tokens.length; from += MAX_ROWS) {
+            int to = Math.min(tokens.length, from + MAX_ROWS);
+            float[] x = run(Batch.single(Arrays.copyOfRange(tokens, from, to), state));
+            if (to == tokens.length) last = Arrays.copyOfRange(x, (to - from - 1) * C, (to - from) * C);
+        }
+        return logits(last, 1);                                         // the head only for the last token
     }
 
     @Override
     public final float[] forwardAll(int[] tokens, State state) {
-        return logits(run(Batch.single(tokens, checked(state))), tokens.length);
+        checkTokens(tokens);
+        checked(state);
+        int V = config.vocab();
+        float[] out = new float[Math.multiplyExact(tokens.length, V)];
+        for (int from = 0; from < tokens.length; from += MAX_ROWS) {
+            int to = Math.min(tokens.length, from + MAX_ROWS);
+            float[] logits = logits(run(Batch.single(Arrays.copyOfRange(tokens, from, to), state)), to - from);
+            System.arraycopy(logits, 0, out, from * V, logits.length);
+        }
+        return out;
     }
 
     @Override
@@ -87,17 +109,24 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
         return state;
     }
 
-    private float[] run(Batch b) {
-        int T = b.rows();
-        if (T == 0) throw new IllegalArgumentException("no tokens to feed");
-        float[] x = new float[T * C];
-        float[] row = new float[C];
-        for (int t = 0; t < T; t++) {
-            int token = b.tokens()[t];
+    /** Every token is checked before any is fed: a bad id must not leave the state half-updated. */
+    private void checkTokens(int[] tokens) {
+        if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
+        for (int token : tokens) {
             if (token < 0 || token >= config.vocab()) {
                 throw new IllegalArgumentException("token id " + token + " out of range [0, " + config.vocab() + ")");
             }
-            emb.dequantizeRow(token, row);
+        }
+    }
+
+    private float[] run(Batch b) {
+        int T = b.rows();
+        if (T == 0) throw new IllegalArgumentException("no tokens to feed");
+        checkTokens(b.tokens());
+        float[] x = new float[T * C];
+        float[] row = new float[C];
+        for (int t = 0; t < T; t++) {
+            emb.dequantizeRow(b.tokens()[t], row);
             System.arraycopy(row, 0, x, t * C, C);
         }
         backend.layerNorm(x, x, T, ln0w, ln0b, LN_EPS);

@@ -1,6 +1,7 @@
 package dev.jrwkv.train;
 
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * The official RWKV-7 initialisation ({@code RWKV-v7/train_temp/src/model.py}: the
@@ -79,29 +80,86 @@ public final class Initializer {
         for (int i = 0; i < a.length; i++) a[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
     }
 
+    /** Rows orthogonalised together: the projections on earlier rows become matrix products. */
+    private static final int BLOCK = 32;
+    /** Columns of a chunk: a block's chunk of rows ({@code BLOCK x CHUNK} doubles) stays in L2. */
+    private static final int CHUNK = 512;
+    /** DGKS: project again when a row kept less than 1/sqrt(2) of its norm (cancellation). */
+    private static final double REORTHOGONALISE_BELOW = Math.sqrt(0.5);
+
     /**
      * {@code torch.nn.init.orthogonal_} for a {@code [rows, cols]} matrix: orthonormal columns when
-     * rows >= cols, orthonormal rows otherwise (Gram-Schmidt of Gaussian vectors, in double), times gain.
+     * rows >= cols, orthonormal rows otherwise, times gain. Like torch (QR of a Gaussian matrix with
+     * the signs of R's diagonal made positive), this is Gram-Schmidt of Gaussian vectors, so Haar
+     * distributed; in double, blocked classical Gram-Schmidt with reorthogonalisation when a row
+     * cancels (DGKS), whose inner loops are all vectorisable and independent of the thread count.
      */
     static void orthogonal(float[] w, int rows, int cols, double gain, SplittableRandom rng) {
         int big = Math.max(rows, cols), small = Math.min(rows, cols);
-        double[][] q = new double[small][big];
-        for (int i = 0; i < small; i++) {
-            for (int j = 0; j < big; j++) q[i][j] = rng.nextGaussian();
-            for (int pass = 0; pass < 2; pass++) {                              // re-orthogonalise once for accuracy
-                for (int p = 0; p < i; p++) {
-                    double dot = 0;
-                    for (int j = 0; j < big; j++) dot += q[i][j] * q[p][j];
-                    for (int j = 0; j < big; j++) q[i][j] -= dot * q[p][j];
-                }
+        double[][] q = new double[small][];
+        double[][] qt = new double[big][small];                                // q transposed: dot products as axpys
+        for (int i0 = 0; i0 < small; i0 += BLOCK) {
+            int b = Math.min(BLOCK, small - i0);
+            double[] before = new double[b];
+            for (int i = 0; i < b; i++) {
+                double[] x = q[i0 + i] = new double[big];
+                for (int j = 0; j < big; j++) x[j] = rng.nextGaussian();
+                before[i] = norm(x);
             }
-            double norm = 0;
-            for (int j = 0; j < big; j++) norm += q[i][j] * q[i][j];
-            norm = Math.sqrt(norm);
-            for (int j = 0; j < big; j++) q[i][j] /= norm;
+            if (i0 > 0) {
+                project(q, qt, i0, b);
+                boolean cancelled = false;
+                for (int i = 0; i < b; i++) cancelled |= norm(q[i0 + i]) < REORTHOGONALISE_BELOW * before[i];
+                if (cancelled) project(q, qt, i0, b);
+            }
+            for (int i = i0; i < i0 + b; i++) {                                 // within the block: modified Gram-Schmidt, twice
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int p = i0; p < i; p++) axpy(-dot(q[i], q[p]), q[p], q[i], 0, big);
+                }
+                double n = norm(q[i]);
+                for (int j = 0; j < big; j++) q[i][j] /= n;
+            }
+            for (int j = 0; j < big; j++) for (int i = i0; i < i0 + b; i++) qt[j][i] = q[i][j];
         }
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) w[r * cols + c] = (float) (gain * (rows >= cols ? q[c][r] : q[r][c]));
         }
+    }
+
+    /**
+     * Rows {@code i0 .. i0+b} of q minus their projections on rows {@code 0 .. i0}: {@code X -= (X Q^T) Q}.
+     * Each chunk of the result is computed by one thread, in a fixed order.
+     */
+    private static void project(double[][] q, double[][] qt, int i0, int b) {
+        int big = q[0].length;
+        double[][] d = new double[b][i0];                                       // d = X Q^T
+        IntStream.range(0, (i0 + CHUNK - 1) / CHUNK).parallel().forEach(c -> {
+            int from = c * CHUNK, to = Math.min(i0, from + CHUNK);
+            for (int j = 0; j < big; j++) {
+                double[] t = qt[j];
+                for (int x = 0; x < b; x++) axpy(q[i0 + x][j], t, d[x], from, to);
+            }
+        });
+        IntStream.range(0, (big + CHUNK - 1) / CHUNK).parallel().forEach(c -> {
+            int from = c * CHUNK, to = Math.min(big, from + CHUNK);
+            for (int p = 0; p < i0; p++) {
+                for (int x = 0; x < b; x++) axpy(-d[x][p], q[p], q[i0 + x], from, to);
+            }
+        });
+    }
+
+    /** {@code y[from..to] += a * x[from..to]}. */
+    private static void axpy(double a, double[] x, double[] y, int from, int to) {
+        for (int j = from; j < to; j++) y[j] += a * x[j];
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int j = 0; j < a.length; j++) s += a[j] * b[j];
+        return s;
+    }
+
+    private static double norm(double[] a) {
+        return Math.sqrt(dot(a, a));
     }
 }
