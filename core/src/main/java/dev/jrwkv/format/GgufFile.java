@@ -179,6 +179,9 @@ public final class GgufFile extends MappedTensorStore {
         final Path path;
         final MemorySegment file;
         long pos;
+        /** Strict: malformed bytes are reported, then kept as Latin-1 below. One decoder, reset per string. */
+        private final java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
 
         Reader(Path path, MemorySegment file) {
             this.path = path;
@@ -220,9 +223,11 @@ public final class GgufFile extends MappedTensorStore {
             if (n > Integer.MAX_VALUE - 8) throw new ModelFormatException(path, field + " claims " + n + " bytes");
             byte[] b = file.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
             pos += n;
+            boolean ascii = true;                                // most strings (a vocabulary's 65,536 tokens): no decoder needed
+            for (byte x : b) ascii &= x >= 0;
+            if (ascii) return new String(b, StandardCharsets.ISO_8859_1);
             try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+                return utf8.reset().decode(ByteBuffer.wrap(b)).toString();
             } catch (CharacterCodingException e) {
                 // token lists may hold raw bytes; keep them one char per byte rather than reject the file
                 return new String(b, StandardCharsets.ISO_8859_1);

@@ -585,16 +585,20 @@ public final class VectorBackend implements Backend, AutoCloseable {
         return finite;
     }
 
+    /**
+     * Plain long arithmetic rather than vectors: it runs once per tensor while the model loads, mostly
+     * before the JIT has compiled anything, and interpreted Vector API code is very slow. Four halves
+     * per long; a half is inf or NaN when its exponent bits are all ones.
+     */
     private static boolean noInfOrNaN(MemorySegment seg) {
-        VectorSpecies<Short> s = ShortVector.SPECIES_PREFERRED;
-        long n = seg.byteSize() / 2;
-        long i = 0;
-        for (long up = n - s.length(); i <= up; i += s.length()) {
-            ShortVector v = ShortVector.fromMemorySegment(s, seg, 2 * i, LE);
-            if (v.and((short) 0x7c00).compare(VectorOperators.EQ, (short) 0x7c00).anyTrue()) return false;
+        final long exponents = 0x7c007c007c007c00L, low = 0x0001000100010001L, high = 0x8000800080008000L;
+        long n = seg.byteSize() / 8;
+        for (long i = 0; i < n; i++) {
+            long v = (seg.get(LittleEndian.LONG, 8 * i) & exponents) ^ exponents;   // a lane is zero where the exponent is all ones
+            if (((v - low) & ~v & high) != 0) return false;                       // some 16-bit lane is zero
         }
-        for (; i < n; i++) {
-            if ((seg.get(LittleEndian.SHORT, 2 * i) & 0x7c00) == 0x7c00) return false;
+        for (long off = 8 * n; off < seg.byteSize(); off += 2) {
+            if ((seg.get(LittleEndian.SHORT, off) & 0x7c00) == 0x7c00) return false;
         }
         return true;
     }

@@ -149,6 +149,21 @@ class VectorBackendTest {
     }
 
     @Test
+    void anInfinityOrNaNAnywhereInAHalfTensorIsFound() {
+        for (int p = 0; p < 38; p++) {                           // every lane of the longs read, and the 2-value tail
+            for (short bad : new short[] {(short) 0x7c00, (short) 0xfc00, (short) 0x7e01, (short) 0xffff}) {
+                MemorySegment seg = Arena.ofAuto().allocate(2 * 38);
+                for (int i = 0; i < 38; i++) seg.setAtIndex(LittleEndian.SHORT, i, (short) (0x7bff - i));   // largest finite values
+                seg.setAtIndex(LittleEndian.SHORT, p, bad);
+                assertThat(VectorBackend.halvesFinite(new Tensor("h", DType.F16, new long[] {1, 38}, seg))).as("at %d: %x", p, bad).isFalse();
+            }
+        }
+        MemorySegment seg = Arena.ofAuto().allocate(2 * 38);
+        for (int i = 0; i < 38; i++) seg.setAtIndex(LittleEndian.SHORT, i, (short) (0xfbff - i));
+        assertThat(VectorBackend.halvesFinite(new Tensor("h", DType.F16, new long[] {1, 38}, seg))).isTrue();
+    }
+
+    @Test
     void halfTensorsWithInfinityKeepTheExactConversion() {
         SplittableRandom random = new SplittableRandom(5);
         Tensor w = randomTensor(DType.F16, 9, 100, random);
