@@ -33,6 +33,15 @@ public interface TensorStore extends AutoCloseable {
 
     Optional<Tensor> find(String name);
 
+    /**
+     * The matrix {@code name} with its two axes swapped, when the store holds it that way already and
+     * presents {@code name} as a transposed copy: a reader that wants the stored orientation takes it
+     * from here without two transposes and without the copy. Empty for most stores.
+     */
+    default Optional<Tensor> findTransposed(String name) {
+        return Optional.empty();
+    }
+
     /** The tensor called {@code name}, or a {@link ModelFormatException} naming the file and the missing tensor. */
     default Tensor get(String name) {
         return find(name).orElseThrow(() -> new ModelFormatException(path(), "missing tensor " + name));

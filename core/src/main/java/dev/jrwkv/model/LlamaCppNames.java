@@ -55,6 +55,7 @@ public final class LlamaCppNames {
         int layers = intKey(gguf, arch + ".block_count");
         if (N <= 0 || C % N != 0) throw new ModelFormatException(gguf.path(), arch + ".wkv.head_size " + N + " does not divide the width " + C);
         List<Tensor> out = new ArrayList<>();
+        SequencedMap<String, Tensor> loras = new LinkedHashMap<>();      // stored [out, in]: transposed only if someone asks
         out.add(emb.rename("emb.weight"));
         out.add(gguf.get("token_embd_norm.weight").rename("blocks.0.ln0.weight"));
         out.add(gguf.get("token_embd_norm.bias").rename("blocks.0.ln0.bias"));
@@ -75,7 +76,9 @@ public final class LlamaCppNames {
                 }
                 for (String m : V7_LORA) {
                     if (l == 0 && m.startsWith("v")) continue;
-                    out.add(transposed(gguf.get(g + "time_mix_" + m + ".weight"), a + m));
+                    Tensor lora = gguf.get(g + "time_mix_" + m + ".weight");
+                    if (lora.rank() != 2) throw shape(gguf, lora, "a matrix");
+                    loras.put(a + m, lora);
                 }
                 out.add(gguf.get(g + "time_mix_r_k.weight").reshape(C / N, N).rename(a + "r_k"));
                 out.add(vector(gguf, g + "channel_mix_lerp_k.weight", f + "x_k", C));
@@ -114,7 +117,7 @@ public final class LlamaCppNames {
         out.add(gguf.get("output_norm.weight").rename("ln_out.weight"));
         out.add(gguf.get("output_norm.bias").rename("ln_out.bias"));
         out.add(gguf.get("output.weight").rename("head.weight"));
-        return new DerivedTensorStore(gguf, "gguf", out, gguf.metadata());
+        return new DerivedTensorStore(gguf, "gguf", out, loras, gguf.metadata());
     }
 
     /**

@@ -51,6 +51,12 @@ final class WeightReader {
      */
     Tensor lora(String name, int out, int in) {
         if (config.layout() == Layout.RWKV_CPP) return matrix(name, out, in);
+        var stored = store.findTransposed(name);                      // a GGUF holds it [out, in] already: use its bytes
+        if (stored.isPresent()) {
+            Tensor m = stored.get();
+            if (m.rows() != out || m.cols() != in) throw shape(m, "[" + out + ", " + in + "]");
+            return m;
+        }
         Tensor t = store.get(name);
         if (t.numel() != (long) out * in || t.cols() != out) throw shape(t, "[" + in + ", " + out + "]");
         float[] v = t.toFloats();
