@@ -76,6 +76,8 @@ public record ModelConfig(Version version, Layout layout, int layers, int embd, 
 
     /** Low-rank size of a first LoRA factor: official {@code [C, D]}, rwkv.cpp transposed {@code [D, C]}. */
     private static int rank(TensorStore store, Layout layout, String name) {
+        var stored = store.findTransposed(name);                       // a shape only: no need for the transposed copy
+        if (stored.isPresent()) return dim(store, stored.get(), layout == Layout.OFFICIAL ? 0 : 1);
         Tensor t = store.get(name);
         return dim(store, t, layout == Layout.OFFICIAL ? 1 : 0);
     }

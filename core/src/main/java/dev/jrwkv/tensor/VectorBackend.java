@@ -586,18 +586,23 @@ public final class VectorBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * Plain long arithmetic rather than vectors: it runs once per tensor while the model loads, mostly
-     * before the JIT has compiled anything, and interpreted Vector API code is very slow. Four halves
-     * per long; a half is inf or NaN when its exponent bits are all ones.
+     * Plain long arithmetic on an array rather than vectors or segment accessors: it runs once per
+     * tensor on the first token, before the JIT has compiled much, and interpreted Vector API or
+     * VarHandle code is very slow. Four halves per long; a half is inf or NaN when its exponent bits are all ones.
      */
     private static boolean noInfOrNaN(MemorySegment seg) {
         final long exponents = 0x7c007c007c007c00L, low = 0x0001000100010001L, high = 0x8000800080008000L;
-        long n = seg.byteSize() / 8;
-        for (long i = 0; i < n; i++) {
-            long v = (seg.get(LittleEndian.LONG, 8 * i) & exponents) ^ exponents;   // a lane is zero where the exponent is all ones
-            if (((v - low) & ~v & high) != 0) return false;                       // some 16-bit lane is zero
+        long[] chunk = new long[8192];                        // bulk copies, then a plain array loop that C1/C2 compile at once
+        long words = seg.byteSize() / 8;
+        for (long w0 = 0; w0 < words; w0 += chunk.length) {
+            int n = (int) Math.min(chunk.length, words - w0);
+            MemorySegment.copy(seg, LittleEndian.LONG, 8 * w0, chunk, 0, n);
+            for (int i = 0; i < n; i++) {
+                long v = (chunk[i] & exponents) ^ exponents;         // a lane is zero where the exponent is all ones
+                if (((v - low) & ~v & high) != 0) return false;      // some 16-bit lane is zero
+            }
         }
-        for (long off = 8 * n; off < seg.byteSize(); off += 2) {
+        for (long off = 8 * words; off < seg.byteSize(); off += 2) {
             if ((seg.get(LittleEndian.SHORT, off) & 0x7c00) == 0x7c00) return false;
         }
         return true;
