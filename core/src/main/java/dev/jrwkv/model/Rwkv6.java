@@ -3,6 +3,7 @@ package dev.jrwkv.model;
 import dev.jrwkv.format.TensorStore;
 import dev.jrwkv.tensor.Backend;
 import dev.jrwkv.tensor.Tensor;
+import dev.jrwkv.tensor.vector.VectorMath;
 
 /**
  * RWKV-6 "Finch": data-dependent token shift (ddlerp through a LoRA) and data-dependent decay
@@ -96,7 +97,7 @@ public final class Rwkv6 extends RwkvModel {
         }
         // ddlerp: m = tanh(xxx W1) viewed as 5 x rank, each slice through its own W2
         float[] m = matmul(p.maaW1, xxx, T);
-        for (int i = 0; i < m.length; i++) m[i] = (float) Math.tanh(m[i]);
+        VectorMath.tanh(m);
         float[][] mixed = new float[5][];
         for (int j = 0; j < 5; j++) {
             float[] slice = new float[T * maaRank];
@@ -110,12 +111,17 @@ public final class Rwkv6 extends RwkvModel {
         float[] v = matmul(p.V, mixed[MV], T);
         float[] g = matmul(p.G, mixed[MG], T);
         float[] dd = matmul(p.decayW1, mixed[MW], T);
-        for (int i = 0; i < dd.length; i++) dd[i] = (float) Math.tanh(dd[i]);
+        VectorMath.tanh(dd);
         float[] w = matmul(p.decayW2, dd, T);
-        for (int i = 0; i < n; i++) w[i] = (float) Math.exp(-Math.exp(p.decay[i % C] + w[i]));
+        for (int i = 0; i < n; i++) w[i] += p.decay[i % C];
+        VectorMath.exp(w);
+        for (int i = 0; i < n; i++) w[i] = -w[i];
+        VectorMath.exp(w);                                   // w = exp(-exp(time_decay + tanh(x_w D1) D2))
         float[] o = WkvMatrixState.run(b, b.layout().wkv(l), r, k, v, w, p.bonus, T, H, N);
         backend.groupNorm(o, o, T, H, p.lnxw, p.lnxb, GN_EPS);
-        for (int i = 0; i < n; i++) o[i] *= silu(g[i]);
+        float[] sg = g.clone();
+        VectorMath.sigmoid(sg);
+        for (int i = 0; i < n; i++) o[i] *= g[i] * sg[i];           // silu(g)
         float[] out = matmul(p.O, o, T);
         for (int i = 0; i < n; i++) x[i] += out[i];
     }
@@ -136,6 +142,7 @@ public final class Rwkv6 extends RwkvModel {
         float[] k = matmul(p.ffnK, kx, T);
         for (int i = 0; i < k.length; i++) k[i] = reluSquared(k[i]);
         float[] v = matmul(p.ffnV, k, T);
-        for (int i = 0; i < n; i++) x[i] += sigmoid(r[i]) * v[i];
+        VectorMath.sigmoid(r);
+        for (int i = 0; i < n; i++) x[i] += r[i] * v[i];
     }
 }

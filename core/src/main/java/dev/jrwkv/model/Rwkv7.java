@@ -3,6 +3,8 @@ package dev.jrwkv.model;
 import dev.jrwkv.format.TensorStore;
 import dev.jrwkv.tensor.Backend;
 import dev.jrwkv.tensor.Tensor;
+import dev.jrwkv.tensor.vector.VectorMath;
+import dev.jrwkv.tensor.vector.Wkv7;
 
 /**
  * RWKV-7 "Goose" (x070): the generalised delta rule. Equations as in {@code notes/rwkv7.md} and the
@@ -76,70 +78,67 @@ public final class Rwkv7 extends RwkvModel {
         float[] h = layerNorm(x, T, p.ln1w, p.ln1b);
         float[] prev = shifted(h, b, b.layout().attShift(l));
         int n = T * C;
-        float[] xr = new float[n], xw = new float[n], xk = new float[n], xv = new float[n], xa = new float[n], xg = new float[n];
-        for (int i = 0; i < n; i++) {
-            int c = i % C;
-            float d = prev[i] - h[i];
-            xr[i] = h[i] + d * p.xr[c];
-            xw[i] = h[i] + d * p.xw[c];
-            xk[i] = h[i] + d * p.xk[c];
-            xv[i] = h[i] + d * p.xv[c];
-            xa[i] = h[i] + d * p.xa[c];
-            xg[i] = h[i] + d * p.xg[c];
-        }
+        float[] xr = lerp(h, prev, p.xr), xw = lerp(h, prev, p.xw), xk = lerp(h, prev, p.xk);
+        float[] xv = lerp(h, prev, p.xv), xa = lerp(h, prev, p.xa), xg = lerp(h, prev, p.xg);
         float[] r = matmul(p.R, xr, T);
         float[] k = matmul(p.K, xk, T);
         float[] v = matmul(p.V, xv, T);
-        float[] w = matmul(p.w2, tanh(matmul(p.w1, xw, T)), T);        // tanh(x_w W1) W2
-        float[] a = matmul(p.a2, matmul(p.a1, xa, T), T);              // (x_a A1) A2
-        float[] g = matmul(p.g2, sigmoid(matmul(p.g1, xg, T)), T);     // sigmoid(x_g G1) G2
-        float[] vGate = l == 0 ? null : matmul(p.v2, matmul(p.v1, xv, T), T);
+        float[] w = sigmoid(plus(matmul(p.w2, tanh(matmul(p.w1, xw, T)), T), p.w0)); // sigmoid(w0 + tanh(x_w W1) W2)
+        float[] a = sigmoid(plus(matmul(p.a2, matmul(p.a1, xa, T), T), p.a0));     // sigmoid(a0 + (x_a A1) A2)
+        float[] g = matmul(p.g2, sigmoid(matmul(p.g1, xg, T)), T);                 // sigmoid(x_g G1) G2
+        if (l == 0) {
+            System.arraycopy(v, 0, vFirst, 0, n);
+        } else {
+            float[] vGate = sigmoid(plus(matmul(p.v2, matmul(p.v1, xv, T), T), p.v0)); // sigmoid(v0 + (x_v V1) V2)
+            for (int i = 0; i < n; i++) v[i] = v[i] + (vFirst[i] - v[i]) * vGate[i];
+        }
+        for (int i = 0; i < n; i++) w[i] *= -DECAY_SCALE;
+        VectorMath.exp(w);                                                        // w = exp(-0.606531 sigmoid(...))
 
         float[] kk = new float[n];
-        for (int i = 0; i < n; i++) {
-            int c = i % C;
-            a[i] = sigmoid(p.a0[c] + a[i]);
-            kk[i] = k[i] * p.kk[c];
-            k[i] = k[i] * (1 + (a[i] - 1) * p.ka[c]);                  // replacement key
-            if (l == 0) vFirst[i] = v[i];
-            else v[i] = v[i] + (vFirst[i] - v[i]) * sigmoid(p.v0[c] + vGate[i]);
-            w[i] = (float) Math.exp(-DECAY_SCALE * sigmoid(p.w0[c] + w[i]));
+        for (int t = 0; t < T; t++) {
+            for (int c = 0, i = t * C; c < C; c++, i++) {
+                kk[i] = k[i] * p.kk[c];
+                k[i] = k[i] * (1 + (a[i] - 1) * p.ka[c]);                        // replacement key
+            }
         }
-        normalizePerHead(kk, T);                                        // removal key, unit length per head
+        normalizePerHead(kk, T);                                                  // removal key, unit length per head
 
         float[] o = new float[n];
         int S0 = b.layout().wkv(l);
         for (int t = 0; t < T; t++) {
-            float[] s = b.state(t);
             for (int hd = 0; hd < H; hd++) {
-                int base = t * C + hd * N;
-                int sh = S0 + hd * N * N;
-                for (int i = 0; i < N; i++) {                           // row i = value channel
-                    int row = sh + i * N;
-                    float sa = 0f;
-                    for (int j = 0; j < N; j++) sa += s[row + j] * -kk[base + j];
-                    float vi = v[base + i];
-                    float y = 0f;
-                    for (int j = 0; j < N; j++) {
-                        float sij = s[row + j] * w[base + j] + sa * (kk[base + j] * a[base + j]) + vi * k[base + j];
-                        s[row + j] = sij;
-                        y += sij * r[base + j];
-                    }
-                    o[base + i] = y;
-                }
+                Wkv7.step(b.state(t), S0 + hd * N * N, N, r, w, k, v, kk, a, t * C + hd * N, o);
             }
         }
         backend.groupNorm(o, o, T, H, p.lnxw, p.lnxb, GN_EPS);
         for (int t = 0; t < T; t++) {
             for (int hd = 0; hd < H; hd++) {
                 int base = t * C + hd * N;
-                float bonus = 0f;                                       // u_h = sum_j r_j k_j r_k[j]
+                float bonus = 0f;                                                 // u_h = sum_j r_j k_j r_k[j]
                 for (int j = 0; j < N; j++) bonus += r[base + j] * k[base + j] * p.rk[hd * N + j];
                 for (int j = 0; j < N; j++) o[base + j] = (o[base + j] + bonus * v[base + j]) * g[base + j];
             }
         }
         float[] out = matmul(p.O, o, T);
         for (int i = 0; i < n; i++) x[i] += out[i];
+    }
+
+    /** The token shift's mix: {@code h + (prev - h) * mu} per channel, for every row. */
+    private float[] lerp(float[] h, float[] prev, float[] mu) {
+        float[] out = new float[h.length];
+        for (int base = 0; base < h.length; base += C) {
+            for (int c = 0; c < C; c++) out[base + c] = h[base + c] + (prev[base + c] - h[base + c]) * mu[c];
+        }
+        return out;
+    }
+
+    /** {@code x + bias} per channel, for every row, in place. */
+    private float[] plus(float[] x, float[] bias) {
+        for (int base = 0; base < x.length; base += C) {
+            for (int c = 0; c < C; c++) x[base + c] += bias[c];
+        }
+        return x;
     }
 
     private void channelMix(int l, Layer p, float[] x, Batch b) {
@@ -165,12 +164,12 @@ public final class Rwkv7 extends RwkvModel {
     }
 
     private static float[] tanh(float[] x) {
-        for (int i = 0; i < x.length; i++) x[i] = (float) Math.tanh(x[i]);
+        VectorMath.tanh(x);
         return x;
     }
 
     private static float[] sigmoid(float[] x) {
-        for (int i = 0; i < x.length; i++) x[i] = sigmoid(x[i]);
+        VectorMath.sigmoid(x);
         return x;
     }
 }
