@@ -44,16 +44,15 @@ public final class VectorBackend implements Backend, AutoCloseable {
 
     /** Below this many multiply-adds a job runs on the caller: waking workers costs more. */
     private static final long PARALLEL_MIN_WORK = 1 << 15;
-    /** Rows decoded together in prefill; the register tile is {@code TILE_ROWS x 2} tokens. */
+    /** A decode chunk's row count is a multiple of this (prefill chunks: of {@link TiledMatmul#PANEL_ROWS}). */
     private static final int TILE_ROWS = 4;
-    /** Token block of prefill: that many input rows stay in L2 while a chunk's row tiles pass over them. */
-    private static final int TOKEN_BLOCK_FLOATS = 1 << 16;
     /** Quantized rows without a fused dot product are decoded this many values at a time (fits L1). */
     private static final int DECODE_CHUNK = 512;
 
     private final WorkerPool pool;
     private final boolean ownsPool;
     private final Matmul job = new Matmul();
+    private final TiledMatmul gemm;
     /** Per-worker scratch (index = worker id); each slot is touched only by its worker. */
     private final float[][] scratch;
 
@@ -76,6 +75,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
         this.pool = pool;
         this.ownsPool = ownsPool;
         this.scratch = new float[pool.size()][];
+        this.gemm = new TiledMatmul(pool.size());
     }
 
     /** Lanes of the float vectors the kernels use (16 with AVX-512, 8 with AVX2). */
@@ -105,8 +105,9 @@ public final class VectorBackend implements Backend, AutoCloseable {
         long work = (long) out * in * tokens;
         int threads = work < PARALLEL_MIN_WORK ? 1 : pool.size();
         // Several chunks per thread so that a thread slowed by the OS does not hold everyone up.
-        int rowsPerChunk = Math.max(TILE_ROWS, ceilDiv(out, threads * 4));
-        rowsPerChunk = ceilDiv(rowsPerChunk, TILE_ROWS) * TILE_ROWS;
+        int tileRows = tokens == 1 ? TILE_ROWS : TiledMatmul.PANEL_ROWS;
+        int rowsPerChunk = Math.max(tileRows, ceilDiv(out, threads * 4));
+        rowsPerChunk = ceilDiv(rowsPerChunk, tileRows) * tileRows;
         int chunks = threads == 1 ? 1 : ceilDiv(out, rowsPerChunk);
         if (chunks == 1) rowsPerChunk = out;
         synchronized (job) {
@@ -150,7 +151,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
             int from = chunk * rowsPerChunk;
             int to = Math.min(out, from + rowsPerChunk);
             if (tokens == 1) matvecRows(worker, w, x, y, in, from, to);
-            else matmulRows(worker, w, x, y, tokens, out, in, from, to);
+            else gemm.multiply(worker, w, x, y, tokens, out, in, from, to);
         }
     }
 
@@ -213,34 +214,6 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 sum += dot(buf, 0, x, i, n);
             }
             y[o] = sum;
-        }
-    }
-
-    /**
-     * Prefill: rows {@code [from, to)} for all tokens. Tokens go in blocks small enough to stay in
-     * cache; per block, each tile of rows is decoded once and applied to every token of the block.
-     */
-    private void matmulRows(int worker, Tensor w, float[] x, float[] y, int tokens, int out, int in, int from, int to) {
-        MemorySegment seg = w.data();
-        DType type = w.type();
-        long rowBytes = type.byteSize(in);
-        int tokenBlock = Math.max(2, TOKEN_BLOCK_FLOATS / Math.max(1, in));
-        float[] tile = scratch(worker, TILE_ROWS * in);
-        for (int t0 = 0; t0 < tokens; t0 += tokenBlock) {
-            int t1 = Math.min(tokens, t0 + tokenBlock);
-            for (int r0 = from; r0 < to; r0 += TILE_ROWS) {
-                int nr = Math.min(TILE_ROWS, to - r0);
-                for (int r = 0; r < nr; r++) decode(type, seg, (r0 + r) * rowBytes, in, tile, r * in);
-                if (nr == TILE_ROWS) {
-                    int t = t0;
-                    for (; t + 1 < t1; t += 2) dot4x2(tile, in, x, t * in, (t + 1) * in, y, t * out + r0, (t + 1) * out + r0);
-                    if (t < t1) dot4x1(tile, in, x, t * in, y, t * out + r0);
-                } else {
-                    for (int t = t0; t < t1; t++) {
-                        for (int r = 0; r < nr; r++) y[t * out + r0 + r] = dot(tile, r * in, x, t * in, in);
-                    }
-                }
-            }
         }
     }
 
@@ -449,7 +422,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
     // ---------------------------------------------------------------- decoding rows into floats (prefill, and decode of the other types)
 
     /** Decodes {@code n} values (block aligned) starting at byte {@code off} into {@code dst[d0 ..]}. Bit-identical to {@link Tensor#dequantize}. */
-    private static void decode(DType type, MemorySegment w, long off, int n, float[] dst, int d0) {
+    static void decode(DType type, MemorySegment w, long off, int n, float[] dst, int d0) {
         switch (type) {
             case F32 -> MemorySegment.copy(w, LittleEndian.FLOAT, off, dst, d0, n);
             case F16 -> {
@@ -641,78 +614,6 @@ public final class VectorBackend implements Backend, AutoCloseable {
         float sum = sum(s0.add(s1));
         for (; i < n; i++) sum += a[ao + i] * b[bo + i];
         return sum;
-    }
-
-    /** Four decoded rows (at {@code 0, n, 2n, 3n} of {@code w}) times two tokens: 8 dot products sharing every load. */
-    private static void dot4x2(float[] w, int n, float[] x, int x0, int x1, float[] y, int y0, int y1) {
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector a00 = zero, a10 = zero, a20 = zero, a30 = zero, a01 = zero, a11 = zero, a21 = zero, a31 = zero;
-        int i = 0;
-        for (int up = n - L; i <= up; i += L) {
-            FloatVector u = FloatVector.fromArray(F, x, x0 + i);
-            FloatVector v = FloatVector.fromArray(F, x, x1 + i);
-            FloatVector w0 = FloatVector.fromArray(F, w, i);
-            a00 = w0.fma(u, a00);
-            a01 = w0.fma(v, a01);
-            FloatVector w1 = FloatVector.fromArray(F, w, n + i);
-            a10 = w1.fma(u, a10);
-            a11 = w1.fma(v, a11);
-            FloatVector w2 = FloatVector.fromArray(F, w, 2 * n + i);
-            a20 = w2.fma(u, a20);
-            a21 = w2.fma(v, a21);
-            FloatVector w3 = FloatVector.fromArray(F, w, 3 * n + i);
-            a30 = w3.fma(u, a30);
-            a31 = w3.fma(v, a31);
-        }
-        float s00 = sum(a00), s10 = sum(a10);
-        float s20 = sum(a20), s30 = sum(a30);
-        float s01 = sum(a01), s11 = sum(a11);
-        float s21 = sum(a21), s31 = sum(a31);
-        for (; i < n; i++) {
-            float u = x[x0 + i], v = x[x1 + i];
-            s00 += w[i] * u;
-            s01 += w[i] * v;
-            s10 += w[n + i] * u;
-            s11 += w[n + i] * v;
-            s20 += w[2 * n + i] * u;
-            s21 += w[2 * n + i] * v;
-            s30 += w[3 * n + i] * u;
-            s31 += w[3 * n + i] * v;
-        }
-        y[y0] = s00;
-        y[y0 + 1] = s10;
-        y[y0 + 2] = s20;
-        y[y0 + 3] = s30;
-        y[y1] = s01;
-        y[y1 + 1] = s11;
-        y[y1 + 2] = s21;
-        y[y1 + 3] = s31;
-    }
-
-    /** Four decoded rows times one token. */
-    private static void dot4x1(float[] w, int n, float[] x, int x0, float[] y, int y0) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int i = 0;
-        for (int up = n - L; i <= up; i += L) {
-            FloatVector u = FloatVector.fromArray(F, x, x0 + i);
-            a0 = FloatVector.fromArray(F, w, i).fma(u, a0);
-            a1 = FloatVector.fromArray(F, w, n + i).fma(u, a1);
-            a2 = FloatVector.fromArray(F, w, 2 * n + i).fma(u, a2);
-            a3 = FloatVector.fromArray(F, w, 3 * n + i).fma(u, a3);
-        }
-        float s0 = sum(a0), s1 = sum(a1);
-        float s2 = sum(a2), s3 = sum(a3);
-        for (; i < n; i++) {
-            float u = x[x0 + i];
-            s0 += w[i] * u;
-            s1 += w[n + i] * u;
-            s2 += w[2 * n + i] * u;
-            s3 += w[3 * n + i] * u;
-        }
-        y[y0] = s0;
-        y[y0 + 1] = s1;
-        y[y0 + 2] = s2;
-        y[y0 + 3] = s3;
     }
 
     // ---------------------------------------------------------------- norms

@@ -249,7 +249,7 @@ class VectorBackendTest {
 
     // ---------------------------------------------------------------- helpers
 
-    private static void assertMatches(Backend backend, Tensor w, int tokens, SplittableRandom random) {
+    static void assertMatches(Backend backend, Tensor w, int tokens, SplittableRandom random) {
         int out = (int) w.rows();
         int in = (int) w.cols();
         float[] x = randomFloats(tokens * in, random, 1f);
