@@ -71,6 +71,7 @@ final class TiledMatmul {
         MemorySegment seg = w.data();
         DType type = w.type();
         long rowBytes = type.byteSize(in);
+        boolean finiteHalves = type == DType.F16 && VectorBackend.halvesFinite(w);
         for (int r0 = from; r0 < to; r0 += PANEL_ROWS) {
             int nr = Math.min(PANEL_ROWS, to - r0);
             // A short panel runs full width into scratch (zero weights in the missing rows), then copies
@@ -82,7 +83,11 @@ final class TiledMatmul {
             for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
                 int kb = Math.min(K_BLOCK, in - k0);
                 long off = r0 * rowBytes + type.byteSize(k0);
-                for (int r = 0; r < nr; r++, off += rowBytes) VectorBackend.decode(type, seg, off, kb, row, r * kb);
+                if (finiteHalves) {
+                    for (int r = 0; r < nr; r++, off += rowBytes) VectorBackend.decodeFiniteHalves(seg, off, kb, row, r * kb);
+                } else {
+                    for (int r = 0; r < nr; r++, off += rowBytes) VectorBackend.decode(type, seg, off, kb, row, r * kb);
+                }
                 if (!full) Arrays.fill(row, nr * kb, PANEL_ROWS * kb, 0f);
                 transpose(row, kb, tile, index);
                 boolean first = k0 == 0;

@@ -439,6 +439,13 @@ public final class VectorBackend implements Backend, AutoCloseable {
         }
     }
 
+    /** {@link #decode} of F16 values from a tensor that {@link #halvesFinite}: the cheaper exact conversion. */
+    static void decodeFiniteHalves(MemorySegment w, long off, int n, float[] dst, int d0) {
+        int i = 0;
+        for (int up = n - L; i <= up; i += L) finiteHalves(w, off + 2L * i).intoArray(dst, d0 + i);
+        for (; i < n; i++) dst[d0 + i] = Float.float16ToFloat(w.get(LittleEndian.SHORT, off + 2L * i));
+    }
+
     /** Row {@code row} of {@code w} through the vector decoders; tests hold it bit-identical to {@link Tensor#dequantizeRow}. */
     static void decodeRow(Tensor w, long row, float[] out) {
         int in = Math.toIntExact(w.cols());

@@ -133,6 +133,14 @@ class VectorBackendTest {
         }
         Tensor w = new Tensor("finite halves", DType.F16, new long[] {rows, 256}, seg);
         assertThat(VectorBackend.halvesFinite(w)).isTrue();
+        float[] decoded = new float[256];
+        for (int o = 0; o < rows; o++) {                         // the prefill decoder: bit for bit, -0 and subnormals included
+            VectorBackend.decodeFiniteHalves(seg, 512L * o, 256, decoded, 0);
+            for (int j = 0; j < 256; j++) {
+                float expected = Float.float16ToFloat(seg.getAtIndex(LittleEndian.SHORT, (long) o * 256 + j));
+                if (Float.floatToRawIntBits(decoded[j]) != Float.floatToRawIntBits(expected)) fail("decoded row " + o + " column " + j);
+            }
+        }
         float[] x = new float[256];
         float[] y = new float[rows];
         for (int j = 0; j < 256; j++) {
