@@ -1,14 +1,10 @@
 package dev.jrwkv.tensor;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -50,17 +46,8 @@ class TiledMatmulTest {
         three.close();
     }
 
-    static Stream<Arguments> typesAndThreads() {
-        List<Arguments> all = new ArrayList<>();
-        for (DType t : DType.values()) {
-            all.add(Arguments.of(t, 1));
-            all.add(Arguments.of(t, 3));
-        }
-        return all.stream();
-    }
-
     @ParameterizedTest(name = "{0}, {1} threads")
-    @MethodSource("typesAndThreads")
+    @MethodSource("dev.jrwkv.tensor.VectorBackendTest#typesAndThreads")
     void edgeShapesMatchScalarBackend(DType type, int threads) {
         VectorBackend backend = threads == 1 ? one : three;
         SplittableRandom random = new SplittableRandom(1000 + type.ordinal() * 7L + threads);
