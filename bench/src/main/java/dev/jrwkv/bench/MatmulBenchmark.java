@@ -5,9 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.jrwkv.tensor.Backend;
 import dev.jrwkv.tensor.DType;
-import dev.jrwkv.tensor.ScalarBackend;
 import dev.jrwkv.tensor.Tensor;
-import dev.jrwkv.tensor.VectorBackend;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -83,23 +81,12 @@ public class MatmulBenchmark {
         for (int i = 0; i < x.length; i++) x[i] = (float) random.nextDouble(-1, 1);
         y = new float[tokens * out];
         flopsPerCall = 2L * out * in * tokens;
-        kernels = switch (backend) {
-            case "scalar" -> new ScalarBackend();
-            case "vector-1" -> new VectorBackend(1);
-            case "vector" -> new VectorBackend();
-            default -> throw new IllegalArgumentException("unknown backend " + backend);
-        };
+        kernels = MatvecBenchmark.kernels(backend);
     }
 
     @TearDown
     public void tearDown() {
-        if (kernels instanceof AutoCloseable c) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        MatvecBenchmark.close(kernels);
     }
 
     @Benchmark

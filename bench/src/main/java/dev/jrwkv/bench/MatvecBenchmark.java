@@ -89,16 +89,25 @@ public class MatvecBenchmark {
         y = new float[out];
         flopsPerCall = 2L * out * in;
         bytesPerCall = w.data().byteSize();
-        kernels = switch (backend) {
-            case "scalar" -> new ScalarBackend();
-            case "vector-1" -> new VectorBackend(1);
-            case "vector" -> new VectorBackend();
-            default -> throw new IllegalArgumentException("unknown backend " + backend);
-        };
+        kernels = kernels(backend);
     }
 
     @TearDown
     public void tearDown() {
+        close(kernels);
+    }
+
+    /** The backend a benchmark parameter names: scalar, vector-1 (one thread) or vector (all processors). */
+    static Backend kernels(String name) {
+        return switch (name) {
+            case "scalar" -> new ScalarBackend();
+            case "vector-1" -> new VectorBackend(1);
+            case "vector" -> new VectorBackend();
+            default -> throw new IllegalArgumentException("unknown backend " + name);
+        };
+    }
+
+    static void close(Backend kernels) {
         if (kernels instanceof AutoCloseable c) {
             try {
                 c.close();
