@@ -88,19 +88,12 @@ public final class DerivedTensorStore implements TensorStore {
     public Optional<Tensor> find(String name) {
         Tensor t = tensors.get(name);
         if (t != null || !stored.containsKey(name)) return Optional.ofNullable(t);
-        return Optional.of(transposedCopies.computeIfAbsent(name, n -> transpose(stored.get(n), n)));
+        return Optional.of(transposedCopies.computeIfAbsent(name, n -> stored.get(n).transposed(n)));
     }
 
     @Override
     public Optional<Tensor> findTransposed(String name) {
         return Optional.ofNullable(stored.get(name));
-    }
-
-    private static Tensor transpose(Tensor t, String as) {
-        int rows = Math.toIntExact(t.dim(0)), cols = Math.toIntExact(t.dim(1));
-        float[] v = t.toFloats(), tr = new float[v.length];
-        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) tr[c * rows + r] = v[r * cols + c];
-        return Tensor.ofFloats(as, tr, cols, rows);
     }
 
     @Override

@@ -65,8 +65,8 @@ public final class HfRwkv7Names {
                 if (x.equals("v") && l == 0) continue;                     // layer 0 sets v_first = v
                 String lora = h + "attn." + x + "_lora.lora.";
                 if (!x.equals("g")) out.add(vector(hf, lora + "2.bias", b + "att." + x + "0", C, true));
-                out.add(transposed(hf.get(lora + "0.weight"), b + "att." + x + "1"));
-                out.add(transposed(hf.get(lora + "2.weight"), b + "att." + x + "2"));
+                out.add(hf.get(lora + "0.weight").transposed(b + "att." + x + "1"));
+                out.add(hf.get(lora + "2.weight").transposed(b + "att." + x + "2"));
             }
             out.add(vector(hf, h + "attn.k_k", b + "att.k_k", C, true));
             out.add(vector(hf, h + "attn.k_a", b + "att.k_a", C, true));
@@ -107,8 +107,8 @@ public final class HfRwkv7Names {
             for (String x : new String[] {"w", "a", "v", "g"}) {
                 if (x.equals("v") && l == 0) continue;
                 String lora = h + "attn." + x + "_lora.lora.";
-                out.add(transposed(official.get(b + "att." + x + "1"), lora + "0.weight"));
-                out.add(transposed(official.get(b + "att." + x + "2"), lora + "2.weight"));
+                out.add(official.get(b + "att." + x + "1").transposed(lora + "0.weight"));
+                out.add(official.get(b + "att." + x + "2").transposed(lora + "2.weight"));
                 if (!x.equals("g")) out.add(official.get(b + "att." + x + "0").reshape(C).rename(lora + "2.bias"));
             }
             out.add(official.get(b + "att.ln_x.weight").reshape(C).rename(h + "attn.g_norm.weight"));
@@ -157,13 +157,5 @@ public final class HfRwkv7Names {
         Tensor t = s.get(name);
         if (t.numel() != C) throw new ModelFormatException(s.path(), "tensor " + t + " should hold " + C + " elements");
         return (official3d ? t.reshape(1, 1, C) : t.reshape(C)).rename(as);
-    }
-
-    static Tensor transposed(Tensor t, String as) {
-        if (t.rank() != 2) throw new IllegalArgumentException(t + " is not a matrix");
-        int rows = Math.toIntExact(t.dim(0)), cols = Math.toIntExact(t.dim(1));
-        float[] v = t.toFloats(), tr = new float[v.length];
-        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) tr[c * rows + r] = v[r * cols + c];
-        return Tensor.ofFloats(as, tr, cols, rows);
     }
 }

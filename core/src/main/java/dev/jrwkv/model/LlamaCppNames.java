@@ -90,13 +90,13 @@ public final class LlamaCppNames {
                 if (mixes.numel() != 5L * C) throw shape(gguf, mixes, "5 x " + C);
                 Tensor five = mixes.reshape(5, 1, C);
                 for (int i = 0; i < 5; i++) out.add(five.slice(i, 1).reshape(1, 1, C).rename(a + V6_MIXES[i]));
-                out.add(transposed(gguf.get(g + "time_mix_w1.weight"), a + "time_maa_w1"));
+                out.add(gguf.get(g + "time_mix_w1.weight").transposed(a + "time_maa_w1"));
                 Tensor w2 = gguf.get(g + "time_mix_w2.weight");         // [5, C, D] -> official [5, D, C]
                 if (w2.rank() != 3) throw shape(gguf, w2, "[5, C, D]");
                 out.add(swapLastAxes(w2, a + "time_maa_w2"));
                 out.add(vector(gguf, g + "time_mix_decay.weight", a + "time_decay", C));
-                out.add(transposed(gguf.get(g + "time_mix_decay_w1.weight"), a + "time_decay_w1"));
-                out.add(transposed(gguf.get(g + "time_mix_decay_w2.weight"), a + "time_decay_w2"));
+                out.add(gguf.get(g + "time_mix_decay_w1.weight").transposed(a + "time_decay_w1"));
+                out.add(gguf.get(g + "time_mix_decay_w2.weight").transposed(a + "time_decay_w2"));
                 out.add(gguf.get(g + "time_mix_first.weight").reshape(C / N, N).rename(a + "time_faaaa"));
                 out.add(gguf.get(g + "time_mix_gate.weight").rename(a + "gate.weight"));
                 out.add(vector(gguf, g + "channel_mix_lerp_k.weight", f + "time_maa_k", C));
@@ -178,7 +178,7 @@ public final class LlamaCppNames {
             for (String m : V7_LORA) {
                 String src = l == 0 && m.startsWith("v") ? "a" + m.substring(1) : m;
                 Tensor lora = official.get(a + src);
-                t.add(transposed(lora, g + "time_mix_" + m + ".weight"));
+                t.add(lora.transposed(g + "time_mix_" + m + ".weight"));
             }
             t.add(f32(official, a + "r_k", g + "time_mix_r_k.weight", C));
             t.add(big(official, a + "key.weight", g + "time_mix_key.weight", type));
@@ -232,15 +232,6 @@ public final class LlamaCppNames {
         Tensor t = s.get(name);
         if (t.numel() != C) throw shape(s, t, C + " elements");
         return t.reshape(1, 1, C).rename(as);
-    }
-
-    /** A 2-D tensor transposed, as float32. */
-    private static Tensor transposed(Tensor t, String as) {
-        if (t.rank() != 2) throw new IllegalArgumentException(t + " is not a matrix");
-        int rows = Math.toIntExact(t.dim(0)), cols = Math.toIntExact(t.dim(1));
-        float[] v = t.toFloats(), tr = new float[v.length];
-        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) tr[c * rows + r] = v[r * cols + c];
-        return Tensor.ofFloats(as, tr, cols, rows);
     }
 
     private static Tensor swapLastAxes(Tensor t, String as) {

@@ -51,11 +51,11 @@ public final class WebRwkvNames {
             Tensor t = st.get(name);
             if (v6) {
                 String n = name.replace(".time_mix_", ".time_maa_").replace(".time_first", ".time_faaaa");
-                if (endsWithAny(n, V6_TRANSPOSED)) out.add(HfRwkv7Names.transposed(t, n));
+                if (endsWithAny(n, V6_TRANSPOSED)) out.add(t.transposed(n));
                 else if (n.endsWith(".att.time_maa_w2")) out.add(swapLastAxes(st, t, n));
                 else out.add(t.rename(n));
             } else {
-                out.add(name.contains(".att.") && endsWithAny(name, V7_LORA) ? HfRwkv7Names.transposed(t, name) : t);
+                out.add(name.contains(".att.") && endsWithAny(name, V7_LORA) ? t.transposed(name) : t);
             }
         }
         return new DerivedTensorStore(st, "web-rwkv", out, st.metadata());
@@ -71,11 +71,11 @@ public final class WebRwkvNames {
             Tensor t = official.get(name);
             if (c.version() == Version.V6) {
                 String n = name.replace(".time_maa_", ".time_mix_").replace(".time_faaaa", ".time_first");
-                if (endsWithAny(name, V6_TRANSPOSED)) out.add(HfRwkv7Names.transposed(t, n));
+                if (endsWithAny(name, V6_TRANSPOSED)) out.add(t.transposed(n));
                 else if (name.endsWith(".att.time_maa_w2")) out.add(swapLastAxes(official, t, n));
                 else out.add(t.rename(n));
             } else {
-                out.add(name.contains(".att.") && endsWithAny(name, V7_LORA) ? HfRwkv7Names.transposed(t, name) : t);
+                out.add(name.contains(".att.") && endsWithAny(name, V7_LORA) ? t.transposed(name) : t);
             }
         }
         return out;

@@ -59,10 +59,7 @@ final class WeightReader {
         }
         Tensor t = store.get(name);
         if (t.numel() != (long) out * in || t.cols() != out) throw shape(t, "[" + in + ", " + out + "]");
-        float[] v = t.toFloats();
-        float[] tr = new float[v.length];
-        for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) tr[o * in + i] = v[i * out + o];
-        return Tensor.ofFloats(name + ".T", tr, out, in);
+        return (t.rank() == 2 ? t : t.reshape(in, out)).transposed(name + ".T");
     }
 
     private ModelFormatException shape(Tensor t, String expected) {

@@ -210,6 +210,22 @@ public final class Tensor {
         }
     }
 
+    /**
+     * A float32 copy of this matrix with its two axes swapped, named {@code as}: how layouts that
+     * store a matrix the other way round are presented under official shapes.
+     *
+     * <pre>{@code
+     * Tensor.ofFloats("m", new float[] {1, 2, 3, 4, 5, 6}, 2, 3).transposed("m.T"); // [3, 2]: 1 4 2 5 3 6
+     * }</pre>
+     */
+    public Tensor transposed(String as) {
+        if (rank() != 2) throw new IllegalArgumentException(this + " is not a matrix");
+        int rows = Math.toIntExact(dim(0)), cols = Math.toIntExact(dim(1));
+        float[] v = toFloats(), tr = new float[v.length];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) tr[c * rows + r] = v[r * cols + c];
+        return ofFloats(as, tr, cols, rows);
+    }
+
     /** The whole tensor as float32 (for the small tensors: vectors, mixes, LoRA factors). */
     public float[] toFloats() {
         if (numel > Integer.MAX_VALUE - 8) throw new IllegalStateException(name + " is too large to copy");
