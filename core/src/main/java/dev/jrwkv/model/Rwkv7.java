@@ -80,16 +80,22 @@ public final class Rwkv7 extends RwkvModel {
         int n = T * C;
         float[] xr = lerp(h, prev, p.xr), xw = lerp(h, prev, p.xw), xk = lerp(h, prev, p.xk);
         float[] xv = lerp(h, prev, p.xv), xa = lerp(h, prev, p.xa), xg = lerp(h, prev, p.xg);
-        float[] r = matmul(p.R, xr, T);
-        float[] k = matmul(p.K, xk, T);
-        float[] v = matmul(p.V, xv, T);
-        float[] w = sigmoid(plus(matmul(p.w2, tanh(matmul(p.w1, xw, T)), T), p.w0)); // sigmoid(w0 + tanh(x_w W1) W2)
-        float[] a = sigmoid(plus(matmul(p.a2, matmul(p.a1, xa, T), T), p.a0));     // sigmoid(a0 + (x_a A1) A2)
-        float[] g = matmul(p.g2, sigmoid(matmul(p.g1, xg, T)), T);                 // sigmoid(x_g G1) G2
-        if (l == 0) {
+        boolean vResidual = l > 0;                                                // layer 0's v is v_first itself
+        // every product of x (projections and the first LoRA factors) in one job, then the second factors in another
+        float[][] y1 = vResidual
+                ? matmuls(new Tensor[] {p.R, p.K, p.V, p.w1, p.a1, p.g1, p.v1}, new float[][] {xr, xk, xv, xw, xa, xg, xv}, T)
+                : matmuls(new Tensor[] {p.R, p.K, p.V, p.w1, p.a1, p.g1}, new float[][] {xr, xk, xv, xw, xa, xg}, T);
+        float[] r = y1[0], k = y1[1], v = y1[2];
+        float[][] y2 = vResidual
+                ? matmuls(new Tensor[] {p.w2, p.a2, p.g2, p.v2}, new float[][] {tanh(y1[3]), y1[4], sigmoid(y1[5]), y1[6]}, T)
+                : matmuls(new Tensor[] {p.w2, p.a2, p.g2}, new float[][] {tanh(y1[3]), y1[4], sigmoid(y1[5])}, T);
+        float[] w = sigmoid(plus(y2[0], p.w0));                                   // sigmoid(w0 + tanh(x_w W1) W2)
+        float[] a = sigmoid(plus(y2[1], p.a0));                                   // sigmoid(a0 + (x_a A1) A2)
+        float[] g = y2[2];                                                        // sigmoid(x_g G1) G2
+        if (!vResidual) {
             System.arraycopy(v, 0, vFirst, 0, n);
         } else {
-            float[] vGate = sigmoid(plus(matmul(p.v2, matmul(p.v1, xv, T), T), p.v0)); // sigmoid(v0 + (x_v V1) V2)
+            float[] vGate = sigmoid(plus(y2[3], p.v0));                           // sigmoid(v0 + (x_v V1) V2)
             for (int i = 0; i < n; i++) v[i] = v[i] + (vFirst[i] - v[i]) * vGate[i];
         }
         for (int i = 0; i < n; i++) w[i] *= -DECAY_SCALE;

@@ -188,6 +188,14 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
         return y;
     }
 
+    /** {@code W_i x_i} for every i, as one job of the backend. */
+    final float[][] matmuls(Tensor[] w, float[][] x, int T) {
+        float[][] y = new float[w.length][];
+        for (int i = 0; i < w.length; i++) y[i] = new float[T * Math.toIntExact(w[i].rows())];
+        backend.matmuls(w, x, y, T);
+        return y;
+    }
+
     final float[] layerNorm(float[] x, int T, float[] w, float[] b) {
         float[] out = new float[x.length];
         backend.layerNorm(x, out, T, w, b, LN_EPS);

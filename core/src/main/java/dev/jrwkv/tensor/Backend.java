@@ -13,6 +13,18 @@ public interface Backend {
      */
     void matmul(Tensor w, float[] x, float[] y, int tokens);
 
+    /**
+     * Several independent products {@code y[i] = w[i] x[i]}, all with {@code tokens} rows: the same
+     * results as calling {@link #matmul} for each, which is what this default does. A parallel backend
+     * runs them as one job.
+     */
+    default void matmuls(Tensor[] w, float[][] x, float[][] y, int tokens) {
+        if (w.length != x.length || w.length != y.length) {
+            throw new IllegalArgumentException(w.length + " matrices, " + x.length + " inputs and " + y.length + " outputs");
+        }
+        for (int i = 0; i < w.length; i++) matmul(w[i], x[i], y[i], tokens);
+    }
+
     /** {@link #matmul} for one token. */
     default void matvec(Tensor w, float[] x, float[] y) {
         matmul(w, x, y, 1);

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -240,6 +241,47 @@ class VectorBackendTest {
         VectorBackend owning = new VectorBackend(2);
         owning.close();
         assertThatThrownBy(() -> owning.matvec(w, new float[300], new float[300])).isInstanceOf(IllegalStateException.class);
+    }
+
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 3})
+    void matmulsGiveTheBitsOfSeparateMatmuls(int threads) {
+        VectorBackend backend = threads == 1 ? one : three;
+        SplittableRandom random = new SplittableRandom(41 + threads);
+        // a projection, a narrow LoRA expansion (F32 rows of 64: four at a time), a reduction and a quantized matrix
+        Tensor[] w = {randomTensor(DType.F16, 130, 96, random), randomTensor(DType.F32, 97, 64, random),
+                randomTensor(DType.F32, 64, 130, random), randomTensor(DType.Q8_0, 65, 96, random)};
+        for (int tokens : new int[] {1, 5}) {
+            float[][] x = new float[w.length][];
+            float[][] together = new float[w.length][];
+            for (int i = 0; i < w.length; i++) {
+                x[i] = randomFloats(tokens * (int) w[i].cols(), random, 1f);
+                together[i] = new float[tokens * (int) w[i].rows()];
+            }
+            backend.matmuls(w, x, together, tokens);
+            for (int i = 0; i < w.length; i++) {
+                float[] alone = new float[together[i].length];
+                backend.matmul(w[i], x[i], alone, tokens);
+                assertSameBits(alone, together[i], w[i] + " tokens=" + tokens);
+                assertMatches(backend, w[i], tokens, random);
+            }
+        }
+    }
+
+    @Test
+    void matmulsChecksEveryProduct() {
+        SplittableRandom random = new SplittableRandom(5);
+        Tensor a = randomTensor(DType.F32, 4, 8, random);
+        Tensor b = randomTensor(DType.F16, 6, 8, random);
+        assertThatThrownBy(() -> three.matmuls(new Tensor[] {a, b}, new float[][] {new float[8]}, new float[][] {new float[4], new float[6]}, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 matrices, 1 inputs");
+        float[] untouched = new float[4];
+        assertThatThrownBy(() -> three.matmuls(new Tensor[] {a, b}, new float[][] {new float[8], new float[8]}, new float[][] {untouched, new float[5]}, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(b.toString()).hasMessageContaining("output");
+        assertThat(untouched).containsOnly(0f);                             // checked before anything runs
+        // the scalar backend's default runs them one by one, with the same checks
+        assertThatThrownBy(() -> SCALAR.matmuls(new Tensor[] {a}, new float[][] {}, new float[][] {new float[4]}, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 matrices, 0 inputs");
     }
 
     @Test

@@ -1,8 +1,6 @@
 package dev.jrwkv.tensor.vector;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,26 +26,7 @@ public final class Wkv7 {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     private static final int ROWS = 4;
-    /** XOR_d pairs lane i with lane i xor d (null where d >= L): folding by L/2, ..., 2, 1 leaves the lane sum in every lane. */
-    private static final VectorShuffle<Float> XOR_32 = xor(32), XOR_16 = xor(16), XOR_8 = xor(8), XOR_4 = xor(4),
-            XOR_2 = xor(2), XOR_1 = xor(1);
-    /** For {@link #sum4}: lane i xor L/2 and xor L/4, and the lanes with those bits set. */
-    private static final VectorShuffle<Float> XOR_HALF = L >= 4 ? xor(L / 2) : null, XOR_QUARTER = L >= 4 ? xor(L / 4) : null;
-    private static final VectorMask<Float> HALF = L >= 4 ? VectorMask.fromLong(F, bitSet(L / 2)) : null;
-    private static final VectorMask<Float> QUARTER = L >= 4 ? VectorMask.fromLong(F, bitSet(L / 4)) : null;
-
     private Wkv7() {
-    }
-
-    /** The lanes (as mask bits) whose index has bit d set. */
-    private static long bitSet(int d) {
-        long bits = 0;
-        for (int i = 0; i < L; i++) if ((i & d) != 0) bits |= 1L << i;
-        return bits;
-    }
-
-    private static VectorShuffle<Float> xor(int d) {
-        return d < L ? VectorShuffle.fromOp(F, i -> i ^ d) : null;
     }
 
     /**
@@ -76,8 +55,8 @@ public final class Wkv7 {
                 sa2 = FloatVector.fromArray(F, S, row2 + j).fma(nkk, sa2);
                 sa3 = FloatVector.fromArray(F, S, row3 + j).fma(nkk, sa3);
             }
-            FloatVector sums = sum4(sa0, sa1, sa2, sa3);
-            float s_a0 = sums.lane(0), s_a1 = sums.lane(L / 2), s_a2 = sums.lane(L / 4), s_a3 = sums.lane(3 * L / 4);
+            FloatVector sums = LaneSums.sum4(sa0, sa1, sa2, sa3);
+            float s_a0 = sums.lane(0), s_a1 = sums.lane(LaneSums.SECOND), s_a2 = sums.lane(LaneSums.THIRD), s_a3 = sums.lane(LaneSums.FOURTH);
             for (int j = vecEnd; j < N; j++) {
                 float nkk = -kk[at + j];
                 s_a0 = Math.fma(S[row0 + j], nkk, s_a0);
@@ -96,7 +75,7 @@ public final class Wkv7 {
             for (int j = 0; j < vecEnd; j += L) {
                 saV = FloatVector.fromArray(F, S, row + j).fma(FloatVector.fromArray(F, kk, at + j).neg(), saV);
             }
-            float s_a = sum(saV);
+            float s_a = LaneSums.sum(saV);
             for (int j = vecEnd; j < N; j++) s_a = Math.fma(S[row + j], -kk[at + j], s_a);
             sa[i] = s_a;
         }
@@ -121,8 +100,8 @@ public final class Wkv7 {
                 y2 = update(S, row2 + j, wj, b, s_a2, kj, v2).fma(rj, y2);
                 y3 = update(S, row3 + j, wj, b, s_a3, kj, v3).fma(rj, y3);
             }
-            FloatVector sums = sum4(y0, y1, y2, y3);
-            float o0 = sums.lane(0), o1 = sums.lane(L / 2), o2 = sums.lane(L / 4), o3 = sums.lane(3 * L / 4);
+            FloatVector sums = LaneSums.sum4(y0, y1, y2, y3);
+            float o0 = sums.lane(0), o1 = sums.lane(LaneSums.SECOND), o2 = sums.lane(LaneSums.THIRD), o3 = sums.lane(LaneSums.FOURTH);
             for (int j = vecEnd; j < N; j++) {
                 float wj = w[at + j], b = kk[at + j] * a[at + j], kj = k[at + j], rj = r[at + j];
                 o0 = Math.fma(update(S, row0 + j, wj, b, s_a0, kj, v0), rj, o0);
@@ -144,7 +123,7 @@ public final class Wkv7 {
                 yV = update(S, row + j, FloatVector.fromArray(F, w, at + j), b, sa[i], FloatVector.fromArray(F, k, at + j), vi)
                         .fma(FloatVector.fromArray(F, r, at + j), yV);
             }
-            float o = sum(yV);
+            float o = LaneSums.sum(yV);
             for (int j = vecEnd; j < N; j++) {
                 o = Math.fma(update(S, row + j, w[at + j], kk[at + j] * a[at + j], sa[i], k[at + j], vi), r[at + j], o);
             }
@@ -166,38 +145,5 @@ public final class Wkv7 {
         float s = Math.fma(k, v, Math.fma(b, sa, S[at] * w));
         S[at] = s;
         return s;
-    }
-
-    /**
-     * The lane sums of four vectors at once, in a fixed tree order: halves of A and B are folded into
-     * one vector, likewise C and D, then quarters of those two; the remaining groups of L/4 lanes fold
-     * in place. The sums land in lanes 0 (A), L/2 (B), L/4 (C) and 3L/4 (D). Needs L >= 4.
-     */
-    private static FloatVector sum4(FloatVector A, FloatVector B, FloatVector C, FloatVector D) {
-        FloatVector ab = merge(A, B, XOR_HALF, HALF), cd = merge(C, D, XOR_HALF, HALF);
-        FloatVector x = merge(ab, cd, XOR_QUARTER, QUARTER);
-        if (L > 32) x = x.add(x.rearrange(XOR_8));
-        if (L > 16) x = x.add(x.rearrange(XOR_4));
-        if (L > 8) x = x.add(x.rearrange(XOR_2));
-        if (L > 4) x = x.add(x.rearrange(XOR_1));
-        return x;
-    }
-
-    /** Lanes outside {@code m}: {@code x[i] + x[swap(i)]}; lanes in {@code m}: {@code y[i] + y[swap(i)]}. */
-    private static FloatVector merge(FloatVector x, FloatVector y, VectorShuffle<Float> swap, VectorMask<Float> m) {
-        return x.blend(y, m).add(x.rearrange(swap).blend(y.rearrange(swap), m));
-    }
-
-    /** The sum of the lanes, in a fixed tree order. */
-    private static float sum(FloatVector x) {
-        // unrolled on constants (L is a constant once compiled), so the shuffles stay in registers
-        if (L > 64) throw new UnsupportedOperationException("vectors of more than 64 floats");
-        if (L > 32) x = x.add(x.rearrange(XOR_32));
-        if (L > 16) x = x.add(x.rearrange(XOR_16));
-        if (L > 8) x = x.add(x.rearrange(XOR_8));
-        if (L > 4) x = x.add(x.rearrange(XOR_4));
-        if (L > 2) x = x.add(x.rearrange(XOR_2));
-        if (L > 1) x = x.add(x.rearrange(XOR_1));
-        return x.lane(0);
     }
 }
