@@ -164,7 +164,8 @@ final class BenchCommand implements Callable<Integer> {
         try (TensorStore store = OfficialTensors.open(model, false)) {
             long bytes = 0;
             for (String name : store.names()) {
-                Tensor t = store.get(name);
+                // a LoRA factor a GGUF stores the other way round counts as stored: asking for it by name would make a float copy
+                Tensor t = store.findTransposed(name).orElseGet(() -> store.get(name));
                 bytes += name.equals("emb.weight") && t.rows() > 0 ? t.data().byteSize() / t.rows() : t.data().byteSize();
             }
             return bytes;
