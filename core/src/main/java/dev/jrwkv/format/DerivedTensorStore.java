@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.SequencedCollection;
 import java.util.SequencedMap;
@@ -94,6 +95,11 @@ public final class DerivedTensorStore implements TensorStore {
     @Override
     public Optional<Tensor> findTransposed(String name) {
         return Optional.ofNullable(stored.get(name));
+    }
+
+    @Override
+    public OptionalLong fileOffset(Tensor t) {
+        return source.fileOffset(t);
     }
 
     @Override

@@ -47,9 +47,9 @@ public final class GgufFile extends MappedTensorStore {
     private final int version;
     private final SequencedMap<String, GgufValue> values;
 
-    private GgufFile(Path path, Arena arena, int version, SequencedMap<String, GgufValue> values, SequencedMap<String, Tensor> tensors) {
+    private GgufFile(Path path, Arena arena, MemorySegment file, int version, SequencedMap<String, GgufValue> values, SequencedMap<String, Tensor> tensors) {
         // metadata(): the scalar values as text (numbers in decimal); arrays are left out, see values()
-        super(path, arena, tensors, scalars(values));
+        super(path, arena, file, tensors, scalars(values));
         this.version = version;
         this.values = Collections.unmodifiableSequencedMap(values);
     }
@@ -140,7 +140,7 @@ public final class GgufFile extends MappedTensorStore {
             if (tensors.containsKey(t.name())) throw new ModelFormatException(path, "tensor " + t.name() + " appears twice");
             tensors.put(t.name(), new Tensor(t.name(), t.type(), t.shape(), file.asSlice(dataStart + t.offset(), t.bytes())));
         }
-        return new GgufFile(path, arena, version, values, tensors);
+        return new GgufFile(path, arena, file, version, values, tensors);
     }
 
     /** ggml's type id of a {@link DType} (for writers). */

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.SequencedCollection;
 import java.util.SequencedMap;
 
@@ -22,12 +23,15 @@ import java.util.SequencedMap;
 abstract sealed class MappedTensorStore implements TensorStore permits GgufFile, PyTorchFile, RwkvCppFile, SafetensorsFile {
     private final Path path;
     private final Arena arena;
+    /** The whole mapped file: every tensor's bytes are a slice of it. */
+    private final MemorySegment file;
     private final SequencedMap<String, Tensor> tensors;
     private final Map<String, String> metadata;
 
-    MappedTensorStore(Path path, Arena arena, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
+    MappedTensorStore(Path path, Arena arena, MemorySegment file, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
         this.path = path;
         this.arena = arena;
+        this.file = file;
         this.tensors = Collections.unmodifiableSequencedMap(tensors);
         this.metadata = Collections.unmodifiableMap(metadata);
     }
@@ -71,6 +75,14 @@ abstract sealed class MappedTensorStore implements TensorStore permits GgufFile,
     @Override
     public final Optional<Tensor> find(String name) {
         return Optional.ofNullable(tensors.get(name));
+    }
+
+    @Override
+    public final OptionalLong fileOffset(Tensor t) {
+        MemorySegment data = t.data();
+        if (!data.isNative() || !arena.scope().isAlive()) return OptionalLong.empty();
+        long offset = data.address() - file.address();
+        return offset >= 0 && offset + data.byteSize() <= file.byteSize() ? OptionalLong.of(offset) : OptionalLong.empty();
     }
 
     @Override

@@ -46,8 +46,8 @@ public final class PyTorchFile extends MappedTensorStore {
     }
 
 
-    private PyTorchFile(Path path, Arena arena, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
-        super(path, arena, tensors, metadata);
+    private PyTorchFile(Path path, Arena arena, MemorySegment file, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
+        super(path, arena, file, tensors, metadata);
     }
 
     /** Maps {@code path}, reads its zip directory and pickle; tensor data stays in the mapping. */
@@ -88,7 +88,7 @@ public final class PyTorchFile extends MappedTensorStore {
             tensors.put(name, tensor(path, zip, prefix, name, call, storageData));
         }
         if (tensors.isEmpty()) throw new ModelFormatException(path, "state dict holds no tensors");
-        return new PyTorchFile(path, arena, Collections.unmodifiableSequencedMap(tensors), Collections.unmodifiableMap(meta));
+        return new PyTorchFile(path, arena, file, Collections.unmodifiableSequencedMap(tensors), Collections.unmodifiableMap(meta));
     }
 
     /** The one top folder ("name/") that holds data.pkl; torch.save puts every record under it. */

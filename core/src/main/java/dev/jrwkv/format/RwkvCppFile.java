@@ -32,8 +32,8 @@ public final class RwkvCppFile extends MappedTensorStore {
 
     private final int version;
 
-    private RwkvCppFile(Path path, Arena arena, int version, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
-        super(path, arena, tensors, metadata);
+    private RwkvCppFile(Path path, Arena arena, MemorySegment file, int version, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
+        super(path, arena, file, tensors, metadata);
         this.version = version;
     }
 
@@ -109,7 +109,7 @@ public final class RwkvCppFile extends MappedTensorStore {
             pos += bytes;
         }
         if (tensors.isEmpty()) throw new ModelFormatException(path, "holds no tensors");
-        return new RwkvCppFile(path, arena, version, Collections.unmodifiableSequencedMap(tensors), Collections.unmodifiableMap(meta));
+        return new RwkvCppFile(path, arena, file, version, Collections.unmodifiableSequencedMap(tensors), Collections.unmodifiableMap(meta));
     }
 
     private static DType dtype(Path path, int id, long at) {

@@ -38,8 +38,8 @@ public final class SafetensorsFile extends MappedTensorStore {
     private static final String METADATA = "__metadata__";
 
 
-    private SafetensorsFile(Path path, Arena arena, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
-        super(path, arena, tensors, metadata);
+    private SafetensorsFile(Path path, Arena arena, MemorySegment file, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
+        super(path, arena, file, tensors, metadata);
     }
 
     /** Maps {@code path} and reads its header; data stays in the mapping. */
@@ -83,7 +83,7 @@ public final class SafetensorsFile extends MappedTensorStore {
             tensors.put(name, tensor(path, name, value, data));
         }
         if (tensors.isEmpty()) throw new ModelFormatException(path, "safetensors file holds no tensors");
-        return new SafetensorsFile(path, arena, Collections.unmodifiableSequencedMap(tensors), Collections.unmodifiableMap(meta));
+        return new SafetensorsFile(path, arena, file, Collections.unmodifiableSequencedMap(tensors), Collections.unmodifiableMap(meta));
     }
 
     private static Tensor tensor(Path path, String name, JsonNode entry, MemorySegment data) {

@@ -5,6 +5,7 @@ import dev.jrwkv.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.SequencedCollection;
 
 /**
@@ -40,6 +41,15 @@ public interface TensorStore extends AutoCloseable {
      */
     default Optional<Tensor> findTransposed(String name) {
         return Optional.empty();
+    }
+
+    /**
+     * Where the bytes of {@code t}, a tensor of this store, start in the file {@link #path()}: present
+     * when the store maps that file and {@code t} is kept as the file stores it (not a converted or
+     * transposed copy), so that a reader can fetch parts of it with positioned reads instead.
+     */
+    default OptionalLong fileOffset(Tensor t) {
+        return OptionalLong.empty();
     }
 
     /** The tensor called {@code name}, or a {@link ModelFormatException} naming the file and the missing tensor. */

@@ -20,7 +20,7 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
     final Backend backend;
     final int C;
     private final TensorStore store;
-    private final Tensor emb;
+    private final EmbeddingRows emb;
     private final float[] ln0w, ln0b, lnOutW, lnOutB;
     private final Tensor head;
     private final String fingerprint;
@@ -32,7 +32,7 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
         this.backend = backend;
         this.C = config.embd();
         WeightReader w = new WeightReader(store, config);
-        emb = w.matrix("emb.weight", config.vocab(), C);
+        emb = new EmbeddingRows(w.matrix("emb.weight", config.vocab(), C), store);
         ln0w = w.vector("blocks.0.ln0.weight", C);
         ln0b = w.vector("blocks.0.ln0.bias", C);
         lnOutW = w.vector("ln_out.weight", C);
@@ -126,7 +126,7 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
         float[] x = new float[T * C];
         float[] row = new float[C];
         for (int t = 0; t < T; t++) {
-            emb.dequantizeRow(b.tokens()[t], row);
+            emb.read(b.tokens()[t], row);
             System.arraycopy(row, 0, x, t * C, C);
         }
         backend.layerNorm(x, x, T, ln0w, ln0b, LN_EPS);
@@ -228,6 +228,7 @@ abstract sealed class RwkvModel implements Model permits Rwkv4, Rwkv5, Rwkv6, Rw
 
     @Override
     public final void close() {
+        emb.close();
         store.close();
         if (ownedBackend != null) {
             try {
