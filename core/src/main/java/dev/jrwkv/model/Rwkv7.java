@@ -20,6 +20,8 @@ public final class Rwkv7 extends RwkvModel {
      * below about 12 tokens at N = 64; at 128 tokens it takes about 0.65 of the time.
      */
     private static final int CHUNKED_MIN_TOKENS = 16;
+    /** The chunked update's scratch, one per thread that runs this model (it is not thread safe), kept across layers and calls. */
+    private final ThreadLocal<Wkv7Chunk> chunkScratch;
 
     private record Layer(float[] ln1w, float[] ln1b, float[] ln2w, float[] ln2b,
                          float[] xr, float[] xw, float[] xk, float[] xv, float[] xa, float[] xg,
@@ -36,6 +38,8 @@ public final class Rwkv7 extends RwkvModel {
         super(config, store, backend);
         H = config.heads();
         N = config.headSize();
+        int headSize = N;
+        chunkScratch = ThreadLocal.withInitial(() -> new Wkv7Chunk(headSize));
         WeightReader w = new WeightReader(store, config);
         int F = config.ffnDim();
         layers = new Layer[config.layers()];
@@ -119,7 +123,7 @@ public final class Rwkv7 extends RwkvModel {
 
         float[] o = new float[n];
         int S0 = b.layout().wkv(l);
-        Wkv7Chunk chunked = T >= CHUNKED_MIN_TOKENS ? new Wkv7Chunk(N) : null;
+        Wkv7Chunk chunked = T >= CHUNKED_MIN_TOKENS ? chunkScratch.get() : null;
         for (int t0 = 0, t1; t0 < T; t0 = t1) {
             float[] S = b.state(t0);
             t1 = t0 + 1;

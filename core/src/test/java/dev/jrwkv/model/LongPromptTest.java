@@ -51,9 +51,17 @@ class LongPromptTest {
     void prefillDoesNotAllocateLogitsForEveryToken() {
         try (Model m = Model.load(Fixtures.file("tiny-rwkv/tiny-rwkv-7v0-834K-FP32.bin"), new ScalarBackend())) {
             int[] tokens = prompt(m.config().vocab());
-            m.forward(tokens, m.newState());                                  // warm up class loading
-            long forward = allocatedBy(() -> m.forward(tokens, m.newState()));
-            long forwardAll = allocatedBy(() -> m.forwardAll(tokens, m.newState()));
+            // interpreted Vector API code (the WKV kernels) allocates a box per vector operation until
+            // the JIT compiles it: warm both up, then take each one's smallest allocation of a few runs
+            for (int i = 0; i < 3; i++) {
+                m.forward(tokens, m.newState());
+                m.forwardAll(tokens, m.newState());
+            }
+            long forward = Long.MAX_VALUE, forwardAll = Long.MAX_VALUE;
+            for (int i = 0; i < 3; i++) {
+                forward = Math.min(forward, allocatedBy(() -> m.forward(tokens, m.newState())));
+                forwardAll = Math.min(forwardAll, allocatedBy(() -> m.forwardAll(tokens, m.newState())));
+            }
             long allLogits = 4L * T * m.config().vocab();
             // forwardAll holds T x vocab logits (its result, and each slice's head output); forward
             // computes the head for one row, so it allocates about 2 x T x vocab floats less
