@@ -94,7 +94,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
     public void matmul(Tensor w, float[] x, float[] y, int tokens) {
         synchronized (job) {
             try {
-                job.add(w, x, y, tokens);
+                job.start(tokens);
+                job.add(w, x, y);
                 job.runOn(pool);
             } finally {
                 job.clear();
@@ -115,7 +116,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
         }
         synchronized (job) {
             try {
-                for (int i = 0; i < w.length; i++) job.add(w[i], x[i], y[i], tokens);
+                job.start(tokens);
+                for (int i = 0; i < w.length; i++) job.add(w[i], x[i], y[i]);
                 job.runOn(pool);
             } finally {
                 job.clear();
@@ -145,27 +147,30 @@ public final class VectorBackend implements Backend, AutoCloseable {
             work = 0;
         }
 
-        void add(Tensor w, float[] x, float[] y, int tokens) {
+        /** A new job of products over {@code tokens} rows each. */
+        void start(int tokens) {
+            if (tokens < 0) throw new IllegalArgumentException("negative token count " + tokens);
+            this.tokens = tokens;
+        }
+
+        void add(Tensor w, float[] x, float[] y) {
             long rows = w.rows();
             long cols = w.cols();
             if (rows > Integer.MAX_VALUE || cols > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(w + ": too large for a matmul");
             }
-            if (tokens < 0) throw new IllegalArgumentException("negative token count " + tokens);
             if (tokens * cols > x.length) {
                 throw new IllegalArgumentException(w + ": input has " + x.length + " floats, " + tokens + " x " + cols + " needed");
             }
             if (tokens * rows > y.length) {
                 throw new IllegalArgumentException(w + ": output has " + y.length + " floats, " + tokens + " x " + rows + " needed");
             }
-            if (count > 0 && tokens != this.tokens) throw new IllegalArgumentException("products of one job must have the same token count");
             if (count == this.w.length) grow();
             this.w[count] = w;
             this.x[count] = x;
             this.y[count] = y;
             this.out[count] = (int) rows;
             this.in[count] = (int) cols;
-            this.tokens = tokens;
             work += rows * cols * tokens;
             count++;
         }
